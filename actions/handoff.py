@@ -1,0 +1,51 @@
+"""Hand the conversation to a human agent with a summary they can act on."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+SUMMARY_SLOTS = (
+    "order_kind", "complaint_description", "location", "district", "phone", "ticket_number", "satisfaction_score",
+)
+# Intents that say what the conversation is about (not how it is going).
+TOPIC_INTENTS = frozenset({
+    "ask_info", "complain", "seek_help", "suggest", "praise", "ask_ticket_status", "urge_ticket", "emergency",
+    "out_of_scope", "nlu_fallback",
+})
+RECENT_MESSAGES = 5
+
+
+def conversation_summary(tracker: Tracker) -> dict[str, Any]:
+    """Topic intent, filled slots, entities, candidate answers and recent messages for the agent's screen."""
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    intents = [((e.get("parse_data") or {}).get("intent") or {}).get("name") for e in users]
+    topic = next((name for name in reversed(intents) if name in TOPIC_INTENTS), None)
+    entities: dict[str, list[str]] = {}
+    for event in users:
+        for entity in (event.get("parse_data") or {}).get("entities") or []:
+            values = entities.setdefault(str(entity.get("entity")), [])
+            if str(entity.get("value")) not in values:
+                values.append(str(entity.get("value")))
+    return {
+        "intent": topic or (tracker.latest_message.get("intent") or {}).get("name"),
+        "intents": [name for name in intents if name],
+        "slots": {name: tracker.get_slot(name) for name in SUMMARY_SLOTS if tracker.get_slot(name)},
+        "entities": entities,
+        "candidate_answers": tracker.get_slot("candidate_answers") or [],
+        "recent_messages": [e.get("text") for e in users if e.get("text")][-RECENT_MESSAGES:],
+    }
+
+
+class ActionHandoff(Action):
+    def name(self) -> str:
+        return "action_handoff"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        dispatcher.utter_message(response="utter_handoff", json_message={"handoff": conversation_summary(tracker)})
+        events: list[dict] = [SlotSet("offered_human", False), SlotSet("failure_count", 0.0)]
+        if tracker.active_loop.get("name"):
+            events += [ActiveLoop(None), SlotSet("requested_slot", None)]
+        return events

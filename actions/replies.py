@@ -1,0 +1,154 @@
+"""Caller-facing reply texts, kept apart from rasa-sdk so they can be tested alone.
+
+Every reply must also work when read aloud: short sentences, no meaning carried
+only by layout, numbers written so a speech engine reads them plainly.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from knowledge_base.entry import KnowledgeEntry
+
+
+def cite(entry: KnowledgeEntry) -> str:
+    """'来源：《…》（文号）…；责任部门：…'."""
+    text = f"来源：{entry.source.citation()}"
+    if entry.source.issuer and entry.source.issuer not in entry.source.title:
+        text += f"，{entry.source.issuer}"
+    if entry.department:
+        text += f"；责任部门：{entry.department}"
+    return text + "。"
+
+
+def chinese_date(iso: str) -> str:
+    """'2025-12-31' → '2025年12月31日', as a caller would say and hear it."""
+    try:
+        day = date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def knowledge_answer(entry: KnowledgeEntry) -> str:
+    valid = f"（有效期至{chinese_date(entry.valid_to)}）" if entry.valid_to else ""
+    return f"{entry.answer.strip()}{valid}\n\n{cite(entry)}"
+
+
+def expired_answer(entry: KnowledgeEntry) -> str:
+    return (
+        f"您问的可能是{entry.source.citation()}中的规定，但这项政策已于{chinese_date(entry.valid_to)}到期，"
+        "现在不能按它办理。最新规定我这里还没有收录，建议转人工客服为您核实。"
+    )
+
+
+def not_sure() -> str:
+    return (
+        "这个问题我没有找到有把握的答案，不想给您说错。"
+        "您可以说“转人工”，由工作人员为您解答；如果是需要处理的问题，也可以说“我要反映问题”，我帮您登记工单。"
+    )
+
+
+# What the read-back calls the caller's words, per work-order kind.
+_KIND_SUBJECT = {"建议": "您的建议", "表扬": "您要表扬的是", "求助": "您求助的事情", "投诉": "您反映的问题"}
+NO_PHONE = "未留"
+
+
+def read_back(description: str, location: str, district: str, phone: str, kind: str = "投诉") -> str:
+    subject = _KIND_SUBJECT.get(kind, "您反映的问题")
+    parts = [f"我跟您核对一下：{subject}是“{description}”"]
+    place = location if (not district or district in location) else f"{district}{location}"
+    if place:
+        parts.append(f"地点是{place}")
+    if phone and phone != NO_PHONE:
+        parts.append(f"联系电话是{spaced_digits(phone)}")
+    return "，".join(parts) + "。信息没问题请说“对”，需要修改请说“不对”，也可以直接说正确的内容。"
+
+
+def ask_what_to_correct() -> str:
+    return "好的，哪一项需要改？请直接说正确的内容，比如“地点是山阳区焦东路”或者“电话是……”。不想提交了请说“取消”。"
+
+
+def work_order_created(
+    number: str, department: str, local_government: str | None, kind: str = "投诉", voice: bool = False
+) -> str:
+    spoken = spoken_ticket_number(number) if voice else number
+    if kind in ("建议", "表扬"):
+        what = "建议" if kind == "建议" else "表扬"
+        return (
+            f"谢谢您！您的{what}已经记录，编号是{spoken}。我们会转给{department}。"
+            "您也可以随时报编号查询办理情况。"
+        )
+    co = f"，并同时交{local_government}属地处理" if local_government and local_government != department else ""
+    return (
+        f"您的诉求已受理，工单号是{spoken}。已转交{department}办理{co}。"
+        "承办部门会尽快联系您，您也可以随时报工单号查询进度。"
+    )
+
+
+def spoken_ticket_number(number: str) -> str:
+    """'JZ20261122-0001' → 'J Z 2026 1122 0001' so a speech engine reads it digit group by group."""
+    match = re.fullmatch(r"([A-Z]+)(\d{4})(\d{4})-(\d+)", number or "")
+    if not match:
+        return number
+    letters, year, day, seq = match.groups()
+    return f"{' '.join(letters)} {year} {day} {seq}"
+
+
+def urged(number: str, department: str | None, voice: bool = False) -> str:
+    spoken = spoken_ticket_number(number) if voice else number
+    whom = department or "承办部门"
+    return f"已经为您催办工单{spoken}。我们会提醒{whom}尽快办理并联系您。"
+
+
+def urge_closed(number: str, status: str) -> str:
+    return (
+        f"工单{number}目前的状态是“{status}”，已经办完了，不能再催办。"
+        "如果您对办理结果不满意，可以说“我要投诉”重新反映，或者说“转人工”。"
+    )
+
+
+def ask_ticket_number_to_urge() -> str:
+    return "请告诉我要催办的工单号，比如JZ20261122-0001。"
+
+
+def emergency(number: str, advice: str) -> str:
+    """The number first: on a phone line the caller may hang up after the first sentence."""
+    text = advice.strip()
+    lead = f"情况紧急，请立即拨打{number}。"
+    return text if text.startswith(f"请马上拨打{number}") or text.startswith(lead) else f"{lead}{text}"
+
+
+def satisfaction_thanks(score: int) -> str:
+    if score >= 4:
+        return f"收到您的{score}分评价，谢谢您的认可。感谢您的来电，再见。"
+    return f"收到您的{score}分评价，我们会认真改进。感谢您的来电，再见。"
+
+
+def satisfaction_retry() -> str:
+    return "请说1到5之间的一个分数，5分是非常满意，1分是非常不满意。不想评价请说“不评了”。"
+
+
+def satisfaction_skipped() -> str:
+    return "好的，不打扰您了。感谢您的来电，再见。"
+
+
+def ticket_status(number: str, status: str, department: str, updated_at: str, note: str = "") -> str:
+    text = f"工单{number}目前的状态是“{status}”，承办部门是{department}，最近一次更新在{updated_at}。"
+    return text + (f"最新进展：{note}" if note else "")
+
+
+def ticket_not_found(number: str) -> str:
+    return f"没有查到工单号{number}的记录，请核对一下号码。工单号的格式是JZ加八位日期、横线和四位序号。"
+
+
+def ask_ticket_number() -> str:
+    return "请告诉我您的工单号，比如JZ20261122-0001，我帮您查询办理进度。"
+
+
+def spaced_digits(number: str) -> str:
+    """Group a phone number 3-4-4 so it is read back digit by digit, not as an amount."""
+    digits = number.replace("-", "")
+    if len(digits) == 11 and digits.startswith("1"):
+        return f"{digits[:3]} {digits[3:7]} {digits[7:]}"
+    return number

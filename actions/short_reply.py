@@ -1,0 +1,46 @@
+"""A bare "好" / "不用" / number outside any form: what it answers depends on what we asked last.
+
+The dialogue policy cannot see these slots (no slot steers the dialogue, see bot/domain.yml);
+this action reads them instead, so one rule covers every short reply:
+
+* after "需要转人工吗？" (offered_human): yes → hand-off with the summary, no → carry on;
+* after "请告诉我工单号" (ticket_request): the number → status or 催办;
+* after a clarifying question of the knowledge answer (awaiting_clarification): back to it;
+* otherwise: ask what the caller needs.
+"""
+from __future__ import annotations
+
+from typing import Any, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.conversation import ActionCheckAnswer, ActionDeclineHuman
+from actions.handoff import ActionHandoff
+from actions.ticket_status import ActionTicketStatus, ActionUrgeTicket, ticket_number_from
+
+
+class ActionShortReply(Action):
+    def name(self) -> Text:
+        return "action_short_reply"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if tracker.get_slot("offered_human"):
+            if intent == "affirm":
+                return ActionHandoff().run(dispatcher, tracker, domain)
+            if intent == "deny":
+                return ActionDeclineHuman().run(dispatcher, tracker, domain)
+        request = tracker.get_slot("ticket_request")
+        if request and ticket_number_from(tracker):
+            delegate = ActionUrgeTicket() if request == "urge" else ActionTicketStatus()
+            return delegate.run(dispatcher, tracker, domain)
+        if tracker.get_slot("awaiting_clarification"):
+            from actions.answer import ActionAnswerQuestion  # the knowledge developer's action
+
+            events = list(ActionAnswerQuestion().run(dispatcher, tracker, domain) or [])
+            return events + ActionCheckAnswer().run(dispatcher, tracker, domain)
+        dispatcher.utter_message(response="utter_how_can_help")
+        return [SlotSet("offered_human", False)]

@@ -1,0 +1,94 @@
+"""Small, rasa-free readings of what a caller said: ratings, corrections, emergencies.
+
+Kept apart from rasa-sdk so the unit tests can exercise them directly.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SKIPPED = "skipped"
+
+_CN_DIGITS = {"一": 1, "壹": 1, "二": 2, "两": 2, "贰": 2, "三": 3, "叁": 3, "四": 4, "肆": 4, "五": 5, "伍": 5}
+_SCORE_NUMBER = re.compile(r"(?<![\d.])([1-5１-５])(?![\d.])|([一壹二两贰三叁四肆五伍])(?:分|星|颗星|个星)")
+_BARE_CN_SCORE = re.compile(r"^[\s,，。.!！]*(?:打|给|评)?([一壹二两贰三叁四肆五伍])[\s,，。.!！]*$")
+# Most specific first: "非常不满意" before "不满意" before "满意".
+_SCORE_WORDS = (
+    ("非常不满意", 1), ("很不满意", 1), ("特别不满意", 1), ("太差", 1),
+    ("不满意", 2), ("不太满意", 2), ("差", 2),
+    ("一般", 3), ("还行", 3), ("凑合", 3), ("马马虎虎", 3),
+    ("非常满意", 5), ("很满意", 5), ("特别满意", 5), ("十分满意", 5), ("满分", 5), ("太好了", 5),
+    ("比较满意", 4), ("满意", 4), ("挺好", 4), ("不错", 4), ("好", 4),
+)
+_DECLINE = re.compile(r"不评|不打分|不用评|不想评|不评价|不用了|算了|跳过|没空|不打了")
+
+
+def parse_rating(text: str) -> int | None:
+    """A 1..5 satisfaction score from what the caller said ("5分", "五星", "非常满意"), else None."""
+    cleaned = (text or "").strip()
+    if not cleaned:
+        return None
+    match = _SCORE_NUMBER.search(cleaned)
+    if match:
+        digit = match.group(1)
+        if digit:
+            return int(digit.translate(str.maketrans("１２３４５", "12345")))
+        return _CN_DIGITS[match.group(2)]
+    bare = _BARE_CN_SCORE.match(cleaned)
+    if bare:
+        return _CN_DIGITS[bare.group(1)]
+    for word, score in _SCORE_WORDS:
+        if word in cleaned:
+            return score
+    return None
+
+
+def declines_rating(text: str) -> bool:
+    """"不评了", "算了", "跳过": the caller does not want to rate."""
+    return bool(_DECLINE.search(text or ""))
+
+
+# ---- corrections at the read-back ---------------------------------------------------------
+_CORRECTION_PREFIX = re.compile(
+    r"^(?:不对|不是|错了|搞错了|说错了|嗯|那个|[，,。\s])*"
+    r"(?:(?:地点|地址|位置|地方)(?:错了|不对)?(?:应该)?(?:是|在|改成|改为)?|应该是|应该在|是在|是|在|改成|改为)?"
+    r"[，,：:\s]*"
+)
+
+
+def correction_text(text: str) -> str:
+    """The corrected value without the "不对，地址是" lead-in."""
+    value = (text or "").strip()
+    while True:  # "地址错了 是塔北路88号": several lead-ins in a row
+        shorter = _CORRECTION_PREFIX.sub("", value, count=1).strip(" ，,。.！!")
+        if shorter == value or not shorter:
+            return shorter or value
+        value = shorter
+
+
+def mentions_location(text: str) -> bool:
+    """Whether a correction is about the place ("地址错了，是塔北路88号")."""
+    return bool(re.search(r"地点|地址|位置|地方|路|街|小区|村|镇|号院", text or ""))
+
+
+# ---- emergencies (until routing.emergency exists, and as its fallback) ------------------------
+@dataclass(frozen=True)
+class EmergencyAdviceFallback:
+    number: str
+    advice: str
+
+
+_FIRE = re.compile(r"火|烟|燃气|煤气|天然气|爆炸|泄漏")
+_MEDICAL = re.compile(r"晕|昏迷|不省人事|心脏|救护|流血|摔倒|中毒|溺水|触电|生了|要生|羊水|喝农药|割腕|说不出话|受伤|撞|吃错药|抽搐")
+_FIRE_ADVICE = "请马上拨打119火警电话。先离开危险区域，不要乘电梯；燃气泄漏时不要开关电器，打开门窗通风。"
+_MEDICAL_ADVICE = "请马上拨打120急救电话，说清楚地址和病人的情况。等救护车时不要随意搬动伤者，保持电话畅通。"
+_POLICE_ADVICE = "请马上拨打110报警电话。先保护好自己，尽量到安全的地方，说清楚您所在的位置。"
+
+
+def emergency_fallback(text: str) -> EmergencyAdviceFallback:
+    """Fire → 119, medical → 120, everything else → 110."""
+    if _FIRE.search(text or ""):
+        return EmergencyAdviceFallback("119", _FIRE_ADVICE)
+    if _MEDICAL.search(text or ""):
+        return EmergencyAdviceFallback("120", _MEDICAL_ADVICE)
+    return EmergencyAdviceFallback("110", _POLICE_ADVICE)

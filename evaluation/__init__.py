@@ -1,0 +1,1 @@
+"""Evaluation and benchmark commands (`hotline eval …`, `hotline bench …`)."""

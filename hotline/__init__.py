@@ -1,0 +1,1 @@
+"""Shared settings, privacy helpers and the `hotline` command-line tool."""

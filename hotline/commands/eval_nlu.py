@@ -1,0 +1,109 @@
+"""`hotline eval intents` and `hotline bench nlu`: the NLU measured on real messages.
+
+Registered by hotline/cli.py; the functions are plain typer commands.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from hotline.commands.common import console, fail
+
+DEFAULT_RASA_URL = "http://127.0.0.1:5005"
+
+
+def intents(
+    dataset: Path = typer.Option(..., exists=False, help="JSON Lines file, e.g. ../shared/datasets/msga_messages.jsonl"),
+    text_field: str = typer.Option("text", help="Field with the message"),
+    label_field: Optional[str] = typer.Option(None, help="Field with the dataset's label (with --label-map)"),
+    label_map: Optional[Path] = typer.Option(None, help="YAML intent → label map, e.g. evaluation/label_maps/msga_type.yaml"),
+    expect: Optional[str] = typer.Option(None, help="Intent every message should get, e.g. out_of_scope"),
+    accept_fallback: bool = typer.Option(True, help="With --expect: a low-confidence fallback also counts"),
+    accept: list[str] = typer.Option([], help="With --expect: further intents that count (repeatable), for a secondary figure"),
+    rasa_url: str = typer.Option(DEFAULT_RASA_URL, help="A running Rasa server with --enable-api"),
+    start_rasa: bool = typer.Option(True, help="Start a private Rasa server when none answers at --rasa-url"),
+    limit: int = typer.Option(0, min=0, help="Only N messages, a fixed random sample (0: all)"),
+    seed: int = typer.Option(12345, help="Seed of the --limit sample"),
+    plot: Optional[Path] = typer.Option(None, help="Confusion-matrix PNG (default: var/eval/intents_<dataset>.png)"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
+) -> None:
+    """The bot's intent on each message: accuracy / macro-F1 against labels, or the share of an expected intent."""
+    from evaluation.intents_eval import (
+        FALLBACK_INTENT, LabelMap, RasaUnavailable, as_dict, load_jsonl, plot_confusion, rasa_parser,
+        score_expected, score_labelled,
+    )
+    from hotline.settings import load_settings
+
+    if not dataset.exists():
+        fail(f"Dataset {dataset} not found (the public datasets live in ../shared/datasets/).")
+    if bool(expect) == bool(label_map):
+        fail("Give either --label-map (with --label-field) or --expect.")
+    if label_map and not label_field:
+        fail("--label-map needs --label-field.")
+    rows = load_jsonl(dataset, text_field, label_field if label_map else None)
+    if limit and limit < len(rows):
+        import random
+
+        rows = random.Random(seed).sample(rows, limit)
+    texts = [text for text, _ in rows]
+    try:
+        with rasa_parser(rasa_url, start=start_rasa) as parser:
+            predicted = parser.intents(texts)
+            model = parser.client.get(f"{parser.url}/status").json().get("model_file")
+    except RasaUnavailable as error:
+        fail(f"Cannot reach the trained NLU: {error}")
+        return
+    doc: dict = {"dataset": str(dataset), "messages": len(texts), "rasa_model": model}
+    if label_map:
+        labels = LabelMap.load(label_map)
+        result = score_labelled(texts, [str(label) for _, label in rows], predicted, labels)
+        target = plot or load_settings().var_dir / "eval" / f"intents_{dataset.stem}.png"
+        result.plot = str(plot_confusion(result, target, f"{dataset.stem}: accuracy {result.accuracy:.3f}, macro-F1 {result.macro_f1:.3f}"))
+        doc.update(mode="labelled", label_map=str(label_map), **as_dict(result))
+        summary = f"accuracy {result.accuracy:.4f}  macro-F1 {result.macro_f1:.4f}  fallback {result.fallback_share:.2%}"
+    else:
+        accepted = [expect] + ([FALLBACK_INTENT] if accept_fallback else []) + [a for a in accept if a != expect]
+        result_expected = score_expected(texts, predicted, accepted)
+        doc.update(mode="expected", **as_dict(result_expected))
+        summary = f"share {'/'.join(accepted)}: {result_expected.share:.4f}"
+    if as_json:
+        typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    console.print(f"[bold]{dataset.name}[/bold] ({len(texts)} messages, model {model})")
+    if label_map:
+        for label, row in doc["per_class"].items():
+            console.print(f"  {label}: P {row['precision']:.3f} R {row['recall']:.3f} F1 {row['f1']:.3f} (n={row['support']})")
+        console.print(f"  confusion matrix: {doc['plot']}")
+    console.print(f"  intents: {doc['intent_counts']}")
+    console.print(f"[bold]{summary}[/bold]")
+
+
+def bench_nlu(
+    messages: int = typer.Option(1000, min=1, help="How many /model/parse calls are timed"),
+    dataset: Optional[Path] = typer.Option(None, help="Take the texts from this JSON Lines file (field --text-field)"),
+    text_field: str = typer.Option("text"),
+    rasa_url: str = typer.Option(DEFAULT_RASA_URL, help="A running Rasa server with --enable-api"),
+    start_rasa: bool = typer.Option(True, help="Start a private Rasa server when none answers at --rasa-url"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
+) -> None:
+    """NLU parse latency p50/p95 over N messages (a benchmark, not a test)."""
+    from evaluation.intents_eval import BENCH_SENTENCES, RasaUnavailable, as_dict, bench_latency, load_jsonl, rasa_parser
+
+    texts = [t for t, _ in load_jsonl(dataset, text_field)] if dataset else list(BENCH_SENTENCES)
+    try:
+        with rasa_parser(rasa_url, start=start_rasa) as parser:
+            result = bench_latency(parser, texts, messages)
+    except RasaUnavailable as error:
+        fail(f"Cannot reach the trained NLU: {error}")
+        return
+    doc = {"source": str(dataset) if dataset else "built-in sentences", **as_dict(result)}
+    if as_json:
+        typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    console.print(
+        f"NLU parse over {result.messages} messages: p50 {result.p50_ms} ms, p95 {result.p95_ms} ms, "
+        f"mean {result.mean_ms} ms, max {result.max_ms} ms"
+    )

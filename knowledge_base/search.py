@@ -1,0 +1,183 @@
+"""Hybrid knowledge search and the answer / clarify / not-sure decision.
+
+A question is embedded once and looked up in the dense index and, in parallel, in the lexical
+BM25 index; the candidates are filtered (published, in force or expired-but-reportable, region)
+and fused. The decision is what keeps the assistant honest: a calibrated confidence from the
+best candidate's signals decides whether to answer, to ask which of two close candidates the
+caller means, or to offer a human agent instead of guessing. Thresholds live in search.yaml.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import faiss
+import yaml
+
+from knowledge_base.encoder import Encoder
+from knowledge_base.entry import KnowledgeEntry
+from knowledge_base.fusion import fuse
+from knowledge_base.index import KnowledgeIndex
+
+ANSWER = "answer"
+CLARIFY = "clarify"
+UNSURE = "unsure"
+EXPIRED = "expired"
+
+CONFIG_FILE = Path(__file__).with_name("search.yaml")
+CURATED_KINDS = frozenset({"faq", "guide"})
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Fusion weights and decision thresholds (defaults: knowledge_base/search.yaml).
+
+    confidence = sigmoid(bias + w_dense · cosine + w_lexical · coverage) of a candidate;
+    `answer`: the best candidate needs this confidence to be served;
+    `clarify_margin` / `clarify_min`: a second candidate whose fused score is within the margin
+    and whose confidence reaches `clarify_min` makes the assistant ask which one is meant.
+    """
+
+    fusion: str = "linear"
+    lexical_weight: float = 0.03
+    rrf_k: float = 60.0
+    depth: int = 50
+    curated_bonus: float = 0.01
+    bias: float = -40.0
+    w_dense: float = 45.0
+    w_lexical: float = 2.0
+    answer: float = 0.5
+    clarify_margin: float = 0.0
+    clarify_min: float = 0.5
+
+    def confidence(self, dense: float, lexical: float) -> float:
+        z = self.bias + self.w_dense * dense + self.w_lexical * lexical
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+    def replace(self, **changes: Any) -> "Thresholds":
+        return Thresholds(**{**self.__dict__, **changes})
+
+
+def load_thresholds(path: Path | None = None) -> Thresholds:
+    """Thresholds from a yaml file (default: knowledge_base/search.yaml); unknown keys are refused."""
+    path = path or CONFIG_FILE
+    if not path.exists():
+        return Thresholds()
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        flat.update(value if isinstance(value, dict) else {key: value})
+    known = {f.name for f in fields(Thresholds)}
+    unknown = sorted(set(flat) - known)
+    if unknown:
+        raise ValueError(f"{path}: unknown search settings {', '.join(unknown)}")
+    return Thresholds(**flat)
+
+
+@dataclass(frozen=True)
+class Hit:
+    entry: KnowledgeEntry
+    score: float  # fused ranking score
+    expired: bool = False
+    dense: float = 0.0  # best cosine of the entry's vectors
+    lexical: float = 0.0  # BM25 coverage: share of the query weight matched (0…~2, tf saturates at k1+1)
+    confidence: float = 0.0  # calibrated, 0…1
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Answer with `best`, ask which of `hits[:2]` (clarify), report expiry, or say we are not sure."""
+
+    action: str
+    hits: list[Hit] = field(default_factory=list)
+
+    @property
+    def best(self) -> Hit | None:
+        return self.hits[0] if self.hits else None
+
+
+class KnowledgeSearcher:
+    """Embeds a question and searches the hybrid index."""
+
+    def __init__(self, kb: KnowledgeIndex, encoder: Encoder, thresholds: Thresholds | None = None) -> None:
+        # One question at a time: FAISS's OpenMP threads only contend with the encoder's own
+        # (measured at 30,000 entries: hybrid p50 27 → 15 ms, p95 44 → 18 ms on 2 cores).
+        faiss.omp_set_num_threads(1)
+        self.kb = kb
+        self.encoder = encoder
+        self.thresholds = thresholds or load_thresholds()
+
+    @classmethod
+    def open(cls, index_dir: Path, model_dir: Path, thresholds: Thresholds | None = None) -> "KnowledgeSearcher":
+        from knowledge_base.index_files import load_index
+
+        kb, _ = load_index(index_dir)
+        return cls(kb, Encoder(model_dir), thresholds)
+
+    def search(
+        self, question: str, top_k: int = 5, on: date | None = None, region: str | None = None
+    ) -> list[Hit]:
+        """Best entries for `question` on day `on` (default today), optionally for one region.
+
+        Entries not yet in force are left out; expired ones stay in, marked, so the decision can
+        say a policy ended. `region` keeps city-wide entries and those of that district/county.
+        """
+        day = (on or date.today()).isoformat()
+        t = self.thresholds
+        vector = self.encoder.queries([question])
+        dense = self.kb.search_dense(vector, t.depth * 3)[0]
+        lexical = self.kb.search_lexical(question, t.depth) if t.fusion != "dense" else {}
+        if t.fusion == "lexical":
+            dense = {slot: score for slot, score in dense.items() if slot in lexical}
+        allowed = {slot for slot in (*dense, *lexical) if self._allowed(self.kb.by_slot[slot], day, region)}
+        candidates = fuse(
+            t.fusion,
+            {slot: score for slot, score in dense.items() if slot in allowed},
+            {slot: score for slot, score in lexical.items() if slot in allowed},
+            t.lexical_weight, t.rrf_k,
+        )
+        hits = []
+        for candidate in candidates[: max(top_k * 2, top_k + 5)]:
+            entry = self.kb.by_slot[candidate.key]
+            bonus = t.curated_bonus if entry.kind in CURATED_KINDS else 0.0
+            expired = bool(entry.valid_to) and day > entry.valid_to
+            hits.append(Hit(entry, candidate.score + bonus, expired, candidate.dense, candidate.lexical,
+                            t.confidence(candidate.dense, candidate.lexical)))
+        return sorted(hits, key=lambda hit: -hit.score)[:top_k]
+
+    @staticmethod
+    def _allowed(entry: KnowledgeEntry, day: str, region: str | None) -> bool:
+        if not entry.is_published or (entry.valid_from and day < entry.valid_from):
+            return False
+        return not region or entry.region in ("", region)
+
+    def decide(
+        self, question: str, on: date | None = None, top_k: int = 5, region: str | None = None
+    ) -> Decision:
+        """Search and judge in one step."""
+        return self.judge(self.search(question, top_k, on, region))
+
+    def judge(self, hits: list[Hit]) -> Decision:
+        """Answer, clarify, report expiry or say not sure.
+
+        An expired entry that beats every valid one is reported as EXPIRED so the caller is told
+        the policy ended instead of being served it as current.
+        """
+        t = self.thresholds
+        if not hits or hits[0].confidence < t.answer:
+            return Decision(UNSURE, hits)
+        if hits[0].expired:
+            return Decision(EXPIRED, hits)
+        valid = [hit for hit in hits if not hit.expired]
+        if len(valid) > 1:
+            first, second = valid[0], valid[1]
+            if (
+                first.score - second.score < t.clarify_margin
+                and second.confidence >= t.clarify_min
+                and first.entry.title != second.entry.title
+            ):
+                return Decision(CLARIFY, [first, second])
+        return Decision(ANSWER, valid)

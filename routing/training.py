@@ -1,0 +1,153 @@
+"""Training the routing classifier from our examples and imported history, with calibration."""
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import yaml
+
+from routing.aliases import LOCAL_LABEL
+from routing.classifier import RoutingClassifier
+from routing.directory import CityDirectory
+from routing.history import HistoryRecord
+from routing.router import Router, fuse_raw
+
+logger = logging.getLogger(__name__)
+EXAMPLES_FILE = "routing_examples.yaml"
+CALIBRATION_FOLDS = 5
+
+
+def load_examples(city_dir: Path, directory: CityDirectory | None = None) -> list[HistoryRecord]:
+    """Our own routing examples, labels canonicalised (local governments → LOCAL_LABEL)."""
+    city_dir = Path(city_dir)
+    directory = directory or CityDirectory.load(city_dir)
+    with (city_dir / EXAMPLES_FILE).open(encoding="utf-8") as handle:
+        data: dict[str, Any] = yaml.safe_load(handle) or {}
+    records: list[HistoryRecord] = []
+    for label, texts in (data.get("examples") or {}).items():
+        canonical = _canonical_label(str(label), directory)
+        for number, text in enumerate(texts or [], start=1):
+            records.append(HistoryRecord(f"example:{canonical}#{number}", str(text).strip(), canonical))
+    return records
+
+
+def _canonical_label(label: str, directory: CityDirectory) -> str:
+    if label == LOCAL_LABEL:
+        return LOCAL_LABEL
+    department = directory.department(label)
+    if department is None:
+        raise ValueError(f"{EXAMPLES_FILE}: unknown department {label!r}")
+    return LOCAL_LABEL if department.is_local_government else department.name
+
+
+class EmbeddingCache:
+    """e5 query vectors by text hash, kept in one .npz file so retraining does not re-embed."""
+
+    def __init__(self, embed: Callable[[Sequence[str]], np.ndarray], path: Path | None = None) -> None:
+        self._embed = embed
+        self.path = Path(path) if path else None
+        self._vectors: dict[str, np.ndarray] = {}
+        if self.path and self.path.exists():
+            data = np.load(self.path)
+            self._vectors = dict(zip(data["keys"].tolist(), data["vectors"].astype(np.float32)))
+        self._dirty = False
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        keys = [self.key(t) for t in texts]
+        missing = sorted({k: t for k, t in zip(keys, texts) if k not in self._vectors}.items())
+        if missing:
+            vectors = self._embed([t for _, t in missing])
+            for (k, _), vector in zip(missing, vectors):
+                self._vectors[k] = np.asarray(vector, dtype=np.float32)
+            self._dirty = True
+        return np.stack([self._vectors[k] for k in keys]) if keys else np.zeros((0, 384), np.float32)
+
+    def save(self) -> None:
+        if not (self.path and self._dirty):
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        keys = list(self._vectors)
+        tmp = self.path.with_name(self.path.stem + ".tmp.npz")
+        np.savez(tmp, keys=np.array(keys), vectors=np.stack([self._vectors[k] for k in keys]).astype(np.float16))
+        tmp.replace(self.path)
+        self._dirty = False
+
+
+def train_classifier(
+    records: list[HistoryRecord],
+    embed: Callable[[Sequence[str]], np.ndarray],
+    router: Router,
+    calibrate: bool = True,
+    metadata: dict | None = None,
+) -> RoutingClassifier:
+    """Fit on ``records``; calibrate fused scores with out-of-fold predictions (rules included)."""
+    texts = [r.text for r in records]
+    labels = [r.department for r in records]
+    ids = [r.id for r in records]
+    vectors = embed(texts)
+    classifier = RoutingClassifier.train(texts, labels, ids, vectors, metadata=metadata)
+    if calibrate:
+        classifier.calibration = _calibration(texts, labels, ids, vectors, router)
+    return classifier
+
+
+def _calibration(
+    texts: list[str], labels: list[str], ids: list[str], vectors: np.ndarray, router: Router
+) -> tuple[list[float], list[float]]:
+    """Isotonic map fused top score → P(correct), from out-of-fold predictions."""
+    from sklearn.isotonic import IsotonicRegression
+    from sklearn.model_selection import KFold
+
+    rules_only = router.with_classifier(None, None)
+    scores: list[float] = []
+    correct: list[float] = []
+    folds = KFold(n_splits=CALIBRATION_FOLDS, shuffle=True, random_state=0)
+    for train_idx, test_idx in folds.split(texts):
+        fold_labels = [labels[i] for i in train_idx]
+        if len(set(fold_labels)) < 2:
+            continue
+        model = RoutingClassifier.train(
+            [texts[i] for i in train_idx], fold_labels, [ids[i] for i in train_idx], vectors[train_idx]
+        )
+        outputs = model.predict_many([texts[i] for i in test_idx], vectors[test_idx])
+        for i, output in zip(test_idx, outputs):
+            rule_ranked = rules_only._rank(rules_only._hits(texts[i]))
+            department, score = fuse_raw(rule_ranked, output.probabilities, router.rule_weight)[0]
+            scores.append(score)
+            correct.append(float(department == labels[i]))
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip")
+    iso.fit(scores, correct)
+    logger.info("calibration on %d out-of-fold predictions: accuracy %.3f", len(scores), np.mean(correct))
+    return [float(x) for x in iso.X_thresholds_], [float(y) for y in iso.y_thresholds_]
+
+
+
+def build_model(
+    city_dir: Path,
+    model_path: Path,
+    history_path: Path | None,
+    embed: Callable[[Sequence[str]], np.ndarray],
+    extra: list[HistoryRecord] | None = None,
+) -> tuple[RoutingClassifier, dict[str, Any]]:
+    """Train on the city's examples + stored history (+ ``extra``) and save to ``model_path``."""
+    from routing.history import load_history
+
+    router = Router.from_city_dir(city_dir, model_path=None)
+    examples = load_examples(city_dir, router.directory)
+    history = load_history(history_path) if history_path else []
+    records = examples + history + list(extra or [])
+    summary = {
+        "examples": len(examples),
+        "history": len(history) + len(extra or []),
+        "departments": len({r.department for r in records}),
+    }
+    classifier = train_classifier(records, embed, router, metadata=summary)
+    classifier.save(model_path)
+    return classifier, summary

@@ -1,0 +1,75 @@
+"""The `hotline` command-line tool."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from hotline.cli import app
+from hotline.settings import load_settings
+from tickets.store import NewWorkOrder, TicketStore
+
+runner = CliRunner()
+GAZETTE = """焦作市人民政府办公室 关于印发测试工作方案的通知
+
+焦政办〔2024〕99号
+
+一、工作目标
+
+到2025年底，全市政务服务事项全部实现网上可办，办理时限压缩一半以上，群众满意度明显提升。
+
+二、保障措施
+
+牵头单位：市行政审批政务信息管理局。各县（市、区）要明确专人负责，按月报送工作进展情况，确保各项任务落地见效。
+
+焦作市人民政府办公室
+2024年9月24日
+"""
+
+
+def test_kb_import_writes_entries_with_document_number(tmp_path) -> None:
+    doc = tmp_path / "gazette.txt"
+    doc.write_text(GAZETTE, encoding="utf-8")
+    out = tmp_path / "policies.jsonl"
+    result = runner.invoke(app, ["kb", "import", str(doc), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert rows and all(row["source"]["doc_number"] == "焦政办〔2024〕99号" for row in rows)
+
+
+def test_kb_import_of_a_missing_file_fails_clearly(tmp_path) -> None:
+    result = runner.invoke(app, ["kb", "import", str(tmp_path / "nope.txt")])
+    assert result.exit_code == 1
+    assert "File not found" in result.output
+
+
+def test_kb_search_json_is_one_document_with_sources() -> None:
+    if not (load_settings().index_dir / "meta.json").exists():
+        pytest.fail("knowledge index not built: run `make setup`")
+    result = runner.invoke(app, ["kb", "search", "开饭店要办什么证", "--top-k", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["decision"] == "answer"
+    assert len(doc["hits"]) == 3
+    assert doc["hits"][0]["source"]["title"]
+    assert doc["hits"][0]["score"] >= doc["hits"][1]["score"]
+
+
+def test_tickets_show_json_and_unknown_number(tmp_path, monkeypatch) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
+    order = TicketStore(url, prefix="JZ").create_work_order(
+        NewWorkOrder(kind="求助", description="小区停水两天了", district="解放区", address="民主路",
+                     phone="13912345678", department="水务公司", local_government=None,
+                     routing_reason="rule:water", needs_review=False, conversation_id="cli-1")
+    )
+    result = runner.invoke(app, ["tickets", "show", order.number, "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["number"] == order.number and doc["department"] == "水务公司"
+    assert doc["events"][0]["to_status"] == "已受理"
+
+    missing = runner.invoke(app, ["tickets", "show", "JZ20990101-0001", "--json"])
+    assert missing.exit_code == 1
+    assert json.loads(missing.stdout)["error"] == "not_found"

@@ -1,0 +1,84 @@
+"""`eval retrieval` / `eval ood` commands on tiny home-made datasets (never the public ones)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from evaluation.retrieval import distractor_entries, in_part, metrics
+from evaluation.synthetic import SYNTHETIC_PREFIX, synthetic_entries
+from hotline.commands.eval_kb import ood, retrieval
+from hotline.settings import load_settings
+
+QA = [
+    ("社保卡丢了怎么补办", "社保卡丢失后先挂失，再到银行网点补办新卡。"),
+    ("公积金能不能租房提取", "无自有住房的职工租房可以申请提取住房公积金。"),
+    ("开饭店要办什么证", "开饭店需要营业执照和食品经营许可证。"),
+    ("新生儿怎么上户口", "新生儿落户凭出生医学证明到派出所办理。"),
+]
+OTHER = ["今天天气怎么样", "播放一首周杰伦的歌", "明天去北京的机票", "讲个笑话吧", "红烧肉怎么做",
+         "打开手机相册", "最近有什么好看的电影", "帮我订一个闹钟"]
+
+app = typer.Typer()
+app.command("retrieval")(retrieval)
+app.command("ood")(ood)
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _model() -> None:
+    if not (load_settings().model_dir / "modules.json").exists():
+        pytest.fail("embedding model not built: run `make setup` (or `hotline model build`)")
+
+
+def _write(path, rows) -> None:
+    path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+
+
+def test_retrieval_reports_metrics_and_writes_a_plot(tmp_path) -> None:
+    data = tmp_path / "qa.jsonl"
+    _write(data, [{"q": q, "a": a} for q, a in QA])
+    result = runner.invoke(app, ["retrieval", "--dataset", str(data), "--question-field", "q", "--answer-field", "a",
+                                 "--distractors", "20", "--out", str(tmp_path / "out"), "--no-cache", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["questions"] == 4 and doc["entries"] == 4 and doc["distractors"] == 20
+    assert doc["recall_at_5"] >= 0.75 and len(doc["recall_at_k"]) == 20
+    assert (tmp_path / "out" / "retrieval_qa_d20.png").stat().st_size > 0
+    assert "SYNTHETIC" in doc["notes"][0]
+
+
+def test_ood_calibrates_on_one_half(tmp_path) -> None:
+    qa, other = tmp_path / "qa.jsonl", tmp_path / "other.jsonl"
+    _write(qa, [{"question": q, "answer": a} for q, a in QA])
+    _write(other, [{"text": t} for t in OTHER])
+    config = tmp_path / "search.yaml"
+    result = runner.invoke(app, ["ood", "--dataset", str(other), "--in-domain", str(qa), "--no-cache",
+                                 "--write-config", str(config), "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert set(doc["report_part"]) >= {"ood_wrongly_answered", "in_domain_answered"}
+    assert "answer" in config.read_text(encoding="utf-8")
+
+
+def test_missing_dataset_fails_clearly(tmp_path) -> None:
+    result = runner.invoke(app, ["retrieval", "--dataset", str(tmp_path / "nope.jsonl")])
+    assert result.exit_code == 1 and "not found" in result.output
+
+
+def test_metrics_and_split_helpers() -> None:
+    figures = metrics([1, 2, 0, 6])
+    assert figures["top1"] == 0.25 and figures["recall_at_5"] == 0.5
+    assert figures["mrr"] == pytest.approx((1 + 0.5 + 1 / 6) / 4)
+    halves = [in_part(str(i), "calibrate") for i in range(200)]
+    assert 60 < sum(halves) < 140 and all(in_part(str(i), "report") != h for i, h in enumerate(halves))
+
+
+def test_synthetic_entries_are_labelled_and_reproducible() -> None:
+    first = list(synthetic_entries(5))
+    assert first == list(synthetic_entries(5))
+    assert all(e.id.startswith(SYNTHETIC_PREFIX) and "合成" in e.source.title for e in first)
+    padding = distractor_entries(3)
+    assert len(padding) == 3 and all(e.id.startswith(SYNTHETIC_PREFIX) for e in padding)

@@ -1,0 +1,119 @@
+"""SQLAlchemy 2.0 ORM models of work orders (工单) and their event log."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class WorkOrder(Base):
+    """One citizen request as it moves through the hotline."""
+
+    __tablename__ = "work_orders"
+    __table_args__ = (
+        # The daily sequence behind the number; unique so two concurrent creators cannot
+        # take the same one (the loser retries with the next).
+        UniqueConstraint("number_prefix", "number_day", "number_seq", name="uq_work_orders_daily_seq"),
+        # Idempotency key: a retried create from the same conversation finds the first order.
+        # Orders without a conversation id (NULL) are never treated as duplicates.
+        UniqueConstraint("conversation_id", "content_hash", name="uq_work_orders_conversation_content"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
+    number_prefix: Mapped[str] = mapped_column(String(16), nullable=False)
+    number_day: Mapped[str] = mapped_column(String(8), nullable=False)
+    number_seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    status: Mapped[str] = mapped_column(String(8), nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False)
+    district: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(String(500))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    department: Mapped[str | None] = mapped_column(String(64), index=True)
+    local_government: Mapped[str | None] = mapped_column(String(64))
+    routing_reason: Mapped[str | None] = mapped_column(Text)
+    needs_review: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    conversation_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    # Time limit: the urgency tier and matter category it was computed from, and the deadline.
+    urgency: Mapped[str] = mapped_column(String(8), nullable=False, default="一般", server_default="一般")
+    matter: Mapped[str | None] = mapped_column(String(128))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # A department's pending request for more time (NULL when none is waiting for a decision).
+    extension_days: Mapped[int | None] = mapped_column(Integer)
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    # When the last 督办 was issued; the sweep issues one per missed deadline.
+    supervised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utc_now, onupdate=utc_now
+    )
+
+    events: Mapped[list[WorkOrderEvent]] = relationship(
+        back_populates="work_order", order_by="WorkOrderEvent.id", cascade="save-update, merge"
+    )
+
+
+class WorkOrderEvent(Base):
+    """An append-only record of something that happened to a work order."""
+
+    __tablename__ = "work_order_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), nullable=False, index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utc_now)
+    actor: Mapped[str] = mapped_column(String(64), nullable=False)
+    action: Mapped[str] = mapped_column(String(32), nullable=False)
+    from_status: Mapped[str | None] = mapped_column(String(8))
+    to_status: Mapped[str | None] = mapped_column(String(8))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    work_order: Mapped[WorkOrder] = relationship(back_populates="events")
+
+
+class SatisfactionRating(Base):
+    """A caller's 1–5 rating of the service, per conversation and optionally per work order."""
+
+    __tablename__ = "satisfaction_ratings"
+    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="ck_satisfaction_ratings_score"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(String(128), nullable=False, index=True)
+    work_order_number: Mapped[str | None] = mapped_column(String(32), index=True)
+    score: Mapped[int] = mapped_column(Integer, nullable=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utc_now)
+
+
+class AppendOnlyError(RuntimeError):
+    """Raised when code tries to change or delete a work-order event."""
+
+
+def _refuse_change(mapper: object, connection: object, target: WorkOrderEvent) -> None:
+    raise AppendOnlyError(f"work-order event {target.id} is append-only")
+
+
+event.listen(WorkOrderEvent, "before_update", _refuse_change)
+event.listen(WorkOrderEvent, "before_delete", _refuse_change)
+
+# The ORM guard above does not stop raw SQL; the database refuses too: triggers created by
+# the migrations (migrations/versions/0001_work_orders.py).

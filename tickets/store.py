@@ -1,0 +1,549 @@
+"""Durable storage of work orders: numbering, idempotent creation and look-up.
+
+Works on a SQLite file (default, several processes may write: WAL + busy timeout + writers take
+the lock up front) and on PostgreSQL by URL. Only frozen views leave this module, never ORM
+objects, so callers cannot lazy-load after the session is gone.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, TypeVar
+
+import yaml
+from sqlalchemy import Engine, and_, create_engine, event, func, or_, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import StaticPool
+
+from tickets.errors import InvalidOperation, WorkOrderNotFound
+from tickets.models import SatisfactionRating, WorkOrder, WorkOrderEvent
+from tickets.status import INITIAL_STATUS, WorkOrderKind
+from tickets.time_limits import TimeLimits
+
+try:
+    from zoneinfo import ZoneInfo
+
+    CHINA_TZ: Any = ZoneInfo("Asia/Shanghai")
+except Exception:  # pragma: no cover - no tz database on the machine
+    # China has used UTC+8 without daylight saving since 1991, so a fixed offset is exact.
+    CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+CREATE_ATTEMPTS = 20
+ACCEPT_ACTION = "受理"
+RATING_ACTION = "评价"
+SATISFACTION_SCORES = range(1, 6)
+
+_DASHES = str.maketrans({"—": "-", "–": "-", "‐": "-", "‑": "-", "－": "-", "_": "-", "―": "-"})
+_NUMBER_BODY = r"(\d{4})\s*(\d{2})\s*(\d{2})\s*-?\s*(\d{4,6})(?!\d)"
+
+
+def normalize_ticket_number(text: str | None, prefix: str | None = None) -> str | None:
+    """Find a work-order number in free text and return it in canonical form.
+
+    Accepts lower case, full-width characters, spaces and odd dashes
+    ("我的工单ｊｚ２０２６１１２２－０００１" → "JZ20261122-0001"). With ``prefix`` the
+    letters may be missing ("20261122-0001" → prefix + number); without it any 1–8 letters count.
+    """
+    if not text:
+        return None
+    cleaned = unicodedata.normalize("NFKC", text).translate(_DASHES).upper()
+    if prefix:
+        pattern = rf"(?<![A-Z\d])(?:{re.escape(prefix.upper())}\s*)?" + _NUMBER_BODY
+    else:
+        pattern = r"(?<![A-Z\d])([A-Z]{1,8})\s*" + _NUMBER_BODY
+    for match in re.finditer(pattern, cleaned):
+        groups = match.groups()
+        letters = prefix.upper() if prefix else groups[0]
+        year, month, day, seq = groups[-4:]
+        if 1 <= int(month) <= 12 and 1 <= int(day) <= 31:
+            return f"{letters}{year}{month}{day}-{seq}"
+    return None
+
+
+@dataclass(frozen=True)
+class NewWorkOrder:
+    """What the assistant or an agent knows when it files a work order."""
+
+    kind: str
+    description: str
+    district: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    department: str | None = None
+    local_government: str | None = None
+    routing_reason: str | None = None
+    needs_review: bool = False
+    conversation_id: str | None = None
+    urgency: str | None = None  # a tier of time_limits.yaml (一般, 紧急 …); None: the default tier
+    matter: str | None = None  # matter category, for per-matter time limits
+
+
+@dataclass(frozen=True)
+class WorkOrderView:
+    number: str
+    kind: str
+    status: str
+    description: str
+    district: str | None
+    address: str | None
+    phone: str | None
+    department: str | None
+    local_government: str | None
+    routing_reason: str | None
+    needs_review: bool
+    conversation_id: str | None
+    content_hash: str
+    created_at: datetime
+    updated_at: datetime
+    urgency: str = "一般"
+    matter: str | None = None
+    due_at: datetime | None = None
+    extension_days: int | None = None
+    extension_reason: str | None = None
+    supervised_at: datetime | None = None
+
+    def is_overdue(self, now: datetime) -> bool:
+        """Past its deadline while the department or the centre still owes an answer."""
+        from tickets.status import OPEN_STATUSES
+
+        return self.due_at is not None and self.status in OPEN_STATUSES and now > self.due_at
+
+
+@dataclass(frozen=True)
+class EventView:
+    at: datetime
+    actor: str
+    action: str
+    from_status: str | None
+    to_status: str | None
+    note: str | None
+
+
+def content_hash(new: NewWorkOrder) -> str:
+    """Fingerprint of what the caller said, for idempotent creation.
+
+    Routing fields are left out on purpose: re-routing the same complaint must not make it new.
+    """
+    def norm(value: str | None) -> str:
+        return " ".join(unicodedata.normalize("NFKC", value or "").split())
+
+    payload = [norm(new.kind), norm(new.description), norm(new.district), norm(new.address), norm(new.phone)]
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they were stored as UTC."""
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+def _local(value: datetime) -> datetime:
+    """Stored instants shown in Beijing time, which is what callers and agents read."""
+    return _aware(value).astimezone(CHINA_TZ)
+
+
+def _blank_to_none(value: str | None) -> str | None:
+    """Forms send "" for a slot never filled; store it as unknown (NULL)."""
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+_V = TypeVar("_V", "WorkOrderView", "EventView")
+_TIME_FIELDS = frozenset({"created_at", "updated_at", "at", "due_at", "supervised_at"})
+
+
+def _view(row: WorkOrder | WorkOrderEvent, view_type: type[_V]) -> _V:
+    """Copy a row's columns into its frozen view; times shown in Beijing time."""
+    values = {
+        f.name: _local(getattr(row, f.name))
+        if f.name in _TIME_FIELDS and getattr(row, f.name) is not None
+        else getattr(row, f.name)
+        for f in fields(view_type)
+    }
+    return view_type(**values)
+
+
+def _order_view(order: WorkOrder) -> WorkOrderView:
+    return _view(order, WorkOrderView)
+
+
+def _event_view(row: WorkOrderEvent) -> EventView:
+    return _view(row, EventView)
+
+
+def _default_prefix() -> str:
+    from hotline.settings import load_settings
+
+    with (load_settings().city_dir / "city.yaml").open(encoding="utf-8") as handle:
+        return str(yaml.safe_load(handle)["ticket_prefix"])
+
+
+def _default_time_limits() -> TimeLimits:
+    from hotline.settings import load_settings
+
+    return TimeLimits.for_city(load_settings().city_dir)
+
+
+def _is_sqlite_busy(error: OperationalError) -> bool:
+    message = str(error.orig).lower() if error.orig is not None else str(error).lower()
+    return "locked" in message or "busy" in message
+
+
+class TicketStore:
+    """Work orders in a SQL database given by URL."""
+
+    def __init__(
+        self,
+        database_url: str,
+        prefix: str | None = None,
+        clock: Callable[[], datetime] | None = None,
+        time_limits: TimeLimits | None = None,
+    ) -> None:
+        """``prefix``: the city's ticket prefix (CityDirectory.ticket_prefix); read from the
+        configured city's ``city.yaml`` when omitted. ``clock`` returns an aware "now" (tests).
+        ``time_limits``: deadlines; the configured city's ``time_limits.yaml`` when omitted."""
+        self.ticket_prefix = (prefix or _default_prefix()).upper()
+        self.time_limits = time_limits or _default_time_limits()
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self.engine = _make_engine(database_url)
+        # Writers on SQLite start with BEGIN IMMEDIATE (see _make_engine).
+        self._write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._create_schema()
+
+    def _create_schema(self) -> None:
+        """Alembic ``upgrade head`` (tickets/migrate.py), safe when several processes start at once."""
+        from tickets.migrate import upgrade_to_head
+
+        upgrade_to_head(self._write_engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> TicketStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ create
+    def create_work_order(self, new: NewWorkOrder, actor: str = "assistant") -> WorkOrderView:
+        """Store a new order with the next number of the day, or return the one already filed.
+
+        Same ``conversation_id`` and same content → the existing order (a retried request).
+        A lost race for a number or for the idempotency key rolls back and tries again.
+        """
+        kind = WorkOrderKind(new.kind).value  # ValueError for an unknown kind
+        if not new.description or not new.description.strip():
+            raise ValueError("a work order needs a description")
+        digest = content_hash(new)
+        last_error: Exception | None = None
+        for attempt in range(CREATE_ATTEMPTS):
+            try:
+                return self._create_once(new, kind, digest, actor)
+            except IntegrityError as error:
+                last_error = error
+            except OperationalError as error:
+                if not _is_sqlite_busy(error):
+                    raise
+                last_error = error
+            time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))
+        raise RuntimeError(f"could not create a work order after {CREATE_ATTEMPTS} attempts") from last_error
+
+    def _create_once(self, new: NewWorkOrder, kind: str, digest: str, actor: str) -> WorkOrderView:
+        now = self.now()
+        day = now.astimezone(CHINA_TZ).strftime("%Y%m%d")
+        with Session(self._write_engine, expire_on_commit=False) as session:
+            with session.begin():
+                existing = self._find_duplicate(session, _blank_to_none(new.conversation_id), digest)
+                if existing is not None:
+                    return _order_view(existing)
+                seq = self._next_seq(session, day)
+                urgency = self.time_limits.tier(_blank_to_none(new.urgency))
+                matter = _blank_to_none(new.matter)
+                order = WorkOrder(
+                    number=f"{self.ticket_prefix}{day}-{seq:04d}",
+                    number_prefix=self.ticket_prefix,
+                    number_day=day,
+                    number_seq=seq,
+                    kind=kind,
+                    status=INITIAL_STATUS.value,
+                    description=new.description.strip(),
+                    district=_blank_to_none(new.district),
+                    address=_blank_to_none(new.address),
+                    phone=_blank_to_none(new.phone),
+                    department=_blank_to_none(new.department),
+                    local_government=_blank_to_none(new.local_government),
+                    routing_reason=_blank_to_none(new.routing_reason),
+                    needs_review=bool(new.needs_review),
+                    conversation_id=_blank_to_none(new.conversation_id),
+                    content_hash=digest,
+                    urgency=urgency,
+                    matter=matter,
+                    due_at=self.time_limits.due_at(now, urgency, matter),
+                    created_at=now,
+                    updated_at=now,
+                )
+                order.events.append(
+                    WorkOrderEvent(
+                        at=now,
+                        actor=actor,
+                        action=ACCEPT_ACTION,
+                        from_status=None,
+                        to_status=INITIAL_STATUS.value,
+                        note=f"承办单位建议：{new.department}" if new.department else None,
+                    )
+                )
+                session.add(order)
+                session.flush()
+                view = _order_view(order)
+            return view
+
+    @staticmethod
+    def _find_duplicate(session: Session, conversation_id: str | None, digest: str) -> WorkOrder | None:
+        if not conversation_id:
+            return None
+        query = select(WorkOrder).where(
+            WorkOrder.conversation_id == conversation_id, WorkOrder.content_hash == digest
+        )
+        return session.scalars(query).first()
+
+    def _next_seq(self, session: Session, day: str) -> int:
+        query = select(func.max(WorkOrder.number_seq)).where(
+            WorkOrder.number_prefix == self.ticket_prefix, WorkOrder.number_day == day
+        )
+        return (session.scalar(query) or 0) + 1
+
+    # ------------------------------------------------------------------ read
+    def get(self, number: str) -> WorkOrderView | None:
+        """The order with this number; tolerates case, full-width, spaces and odd dashes."""
+        with Session(self.engine) as session:
+            order = self._load(session, number)
+            return _order_view(order) if order is not None else None
+
+    def events(self, number: str) -> list[EventView]:
+        """The order's events, oldest first (empty for an unknown number)."""
+        with Session(self.engine) as session:
+            order = self._load(session, number)
+            if order is None:
+                return []
+            rows = session.scalars(
+                select(WorkOrderEvent)
+                .where(WorkOrderEvent.work_order_id == order.id)
+                .order_by(WorkOrderEvent.id)
+            )
+            return [_event_view(row) for row in rows]
+
+    def find(
+        self,
+        *,
+        department: str | None = None,
+        include_co_handled: bool = False,
+        statuses: Iterable[str] | None = None,
+        overdue: bool | None = None,
+        needs_review: bool | None = None,
+        extension_pending: bool | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[WorkOrderView]:
+        """Orders matching every given filter, oldest deadline first.
+
+        ``department``: orders assigned to it; with ``include_co_handled`` also those it co-handles
+        as the local government (属地 双重交办). ``overdue``: past ``due_at`` while still open.
+        """
+        from tickets.status import OPEN_STATUSES
+
+        query = select(WorkOrder)
+        if department is not None:
+            owner = WorkOrder.department == department
+            query = query.where(or_(owner, WorkOrder.local_government == department) if include_co_handled else owner)
+        if statuses is not None:
+            query = query.where(WorkOrder.status.in_(list(statuses)))
+        if needs_review is not None:
+            query = query.where(WorkOrder.needs_review.is_(needs_review))
+        if extension_pending is not None:
+            pending = WorkOrder.extension_days.is_not(None)
+            query = query.where(pending if extension_pending else ~pending)
+        if overdue is not None:
+            late = and_(
+                WorkOrder.status.in_([s.value for s in OPEN_STATUSES]),
+                WorkOrder.due_at.is_not(None),
+                WorkOrder.due_at < self.now(),
+            )
+            query = query.where(late if overdue else ~late)
+        query = query.order_by(WorkOrder.due_at.is_(None), WorkOrder.due_at, WorkOrder.id)
+        query = query.limit(max(1, min(limit, 1000))).offset(max(0, offset))
+        with Session(self.engine) as session:
+            return [_order_view(order) for order in session.scalars(query)]
+
+    # ------------------------------------------------------------------ write
+    def mutate(
+        self, number: str, step: Callable[[WorkOrder, datetime], list[EventDraft]], actor: str
+    ) -> tuple[WorkOrderView, list[EventView]]:
+        """Change one order under a write lock and append the events ``step`` returns.
+
+        ``step(order, now)`` checks the order's state, changes its columns in place and returns
+        what happened; raising from it rolls everything back. The lifecycle operations
+        (tickets/lifecycle.py) are all built on this.
+        """
+        actor = _require_text(actor, "actor", 64)
+        now = self.now()
+        with Session(self._write_engine, expire_on_commit=False) as session:
+            with session.begin():
+                order = self._load(session, number, for_update=True)
+                if order is None:
+                    raise WorkOrderNotFound(number)
+                drafts = step(order, now)
+                rows = [
+                    WorkOrderEvent(
+                        work_order_id=order.id, at=now, actor=actor, action=str(draft.action),
+                        from_status=draft.from_status, to_status=draft.to_status, note=draft.note,
+                    )
+                    for draft in drafts
+                ]
+                session.add_all(rows)
+                if rows:
+                    order.updated_at = now
+                session.flush()
+                return _order_view(order), [_event_view(row) for row in rows]
+
+    def append_event(self, number: str, action: str, actor: str, note: str | None = None) -> EventView:
+        """Record something that does not change the order's state (催办, 备注 …).
+
+        Bumps ``updated_at``. Transition actions (转办, 答复 …) are refused: they go through the
+        lifecycle so their state checks apply. Unknown numbers raise WorkOrderNotFound.
+        """
+        from tickets.status import TRANSITION_ACTIONS, WorkOrderAction
+
+        action = _require_text(action, "action", 32)
+        if action in {a.value for a in TRANSITION_ACTIONS} or action == WorkOrderAction.REGISTER:
+            raise InvalidOperation(f"“{action}”会改变工单状态，须通过工单流转办理，不能直接记录。")
+        note = _blank_to_none(note)
+        _, rows = self.mutate(number, lambda order, now: [EventDraft(action, note)], actor)
+        return rows[0]
+
+    def record_satisfaction(self, conversation_id: str, score: int, number: str | None = None) -> None:
+        """Store a caller's 1–5 rating; with ``number`` it is also noted on that work order (评价)."""
+        conversation_id = _require_text(conversation_id, "conversation_id", 128)
+        if isinstance(score, bool) or not isinstance(score, int) or score not in SATISFACTION_SCORES:
+            raise InvalidOperation(f"满意度评分须为1到5的整数，收到：{score!r}")
+        now = self.now()
+        with Session(self._write_engine) as session:
+            with session.begin():
+                canonical: str | None = None
+                if number is not None and number.strip():
+                    order = self._load(session, number, for_update=True)
+                    if order is None:
+                        raise WorkOrderNotFound(number)
+                    canonical = order.number
+                    session.add(WorkOrderEvent(
+                        work_order_id=order.id, at=now, actor=f"caller:{conversation_id}"[:64],
+                        action=RATING_ACTION, note=f"满意度评价：{score}分",
+                    ))
+                    order.updated_at = now
+                session.add(SatisfactionRating(
+                    conversation_id=conversation_id, work_order_number=canonical, score=score, at=now
+                ))
+
+    def satisfaction(self, conversation_id: str | None = None, number: str | None = None) -> list[int]:
+        """Stored scores, oldest first, filtered by conversation and/or work order."""
+        query = select(SatisfactionRating.score).order_by(SatisfactionRating.id)
+        if conversation_id is not None:
+            query = query.where(SatisfactionRating.conversation_id == conversation_id)
+        if number is not None:
+            canonical = normalize_ticket_number(number, prefix=self.ticket_prefix)
+            query = query.where(SatisfactionRating.work_order_number == canonical)
+        with Session(self.engine) as session:
+            return list(session.scalars(query))
+
+    def now(self) -> datetime:
+        """The store's clock, in UTC (tests pass a fake clock)."""
+        return _aware(self._clock()).astimezone(timezone.utc)
+
+    def _load(self, session: Session, number: str, for_update: bool = False) -> WorkOrder | None:
+        canonical = normalize_ticket_number(number, prefix=self.ticket_prefix)
+        if canonical is None:
+            return None
+        query = select(WorkOrder).where(WorkOrder.number == canonical)
+        if for_update:
+            query = query.with_for_update()  # PostgreSQL row lock; SQLite writers hold the file lock
+        return session.scalars(query).first()
+
+
+@dataclass(frozen=True)
+class EventDraft:
+    """An event a lifecycle step wants recorded; the store adds when and who."""
+
+    action: str
+    note: str | None = None
+    from_status: str | None = None
+    to_status: str | None = None
+
+
+def _require_text(value: str | None, name: str, max_length: int) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidOperation(f"缺少{name}")
+    if len(value) > max_length:
+        raise InvalidOperation(f"{name}过长（最多{max_length}个字符）")
+    return value
+
+
+def _make_engine(database_url: str) -> Engine:
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+
+    database = url.database or ""
+    in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
+    if in_memory:
+        # One shared connection, otherwise every connection sees its own empty database.
+        engine = create_engine(
+            url, poolclass=StaticPool, connect_args={"check_same_thread": False}
+        )
+    else:
+        Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+        )
+    _configure_sqlite(engine, wal=not in_memory)
+    return engine
+
+
+def _configure_sqlite(engine: Engine, wal: bool) -> None:
+    """WAL, busy timeout, durable commits, and explicit BEGIN so writers can lock up front.
+
+    pysqlite's own transaction handling defers BEGIN; with it, two writers that both read first
+    can deadlock into an immediate "database is locked" that the busy timeout cannot resolve.
+    """
+    lock = threading.Lock()
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        try:
+            if wal:
+                with lock:  # switching to WAL needs a brief exclusive lock
+                    cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "")
+        connection.exec_driver_sql(f"BEGIN {mode}".strip())
