@@ -10,7 +10,7 @@ RASA_VENV := .venv-rasa
 PIP_FLAGS := --progress-bar on --disable-pip-version-check
 CITY_DIR := cities/jiaozuo
 MODEL_DIR := var/models/multilingual-e5-small
-KB_SOURCES := $(wildcard $(CITY_DIR)/knowledge/*) $(addprefix knowledge_base/,entry.py encoder.py index.py catalog.py guides.py faq.py)
+KB_SOURCES := $(wildcard $(CITY_DIR)/knowledge/*) $(addprefix knowledge_base/,entry.py encoder.py index.py index_files.py catalog.py guides.py faq.py lexical.py search.yaml)
 RASA_SOURCES := $(wildcard bot/*.yml bot/data/*.yml nlu_data/*.yml nlu_data/generated/*.yml nlu_data/jieba/*)
 
 .PHONY: setup setup-browser run test lock clean-var nlu-cv

@@ -13,6 +13,7 @@ from actions import replies, services
 from actions.channels import is_voice
 from actions.understanding import correction_text, mentions_location
 from tickets.status import WorkOrderKind
+from tickets.intake import file_work_order
 from tickets.store import NewWorkOrder
 
 FORM_SLOTS = ("order_kind", "complaint_description", "location", "district", "phone", "complaint_confirmed")
@@ -229,7 +230,8 @@ class ActionSubmitComplaint(Action):
         location = tracker.get_slot("location") or ""
         phone = tracker.get_slot("phone") or ""
         decision = services.router().route(description, district or None)
-        order = services.ticket_store().create_work_order(
+        order = file_work_order(
+            services.ticket_store(),
             NewWorkOrder(
                 kind=kind,
                 description=description,
@@ -241,11 +243,18 @@ class ActionSubmitComplaint(Action):
                 routing_reason=decision.reason,
                 needs_review=decision.needs_review,
                 conversation_id=tracker.sender_id,
-            )
+                urgency=decision.tier,
+                matter=decision.matter,
+            ),
         )
         dispatcher.utter_message(
             text=replies.work_order_created(
-                order.number, order.department, order.local_government, kind, voice=is_voice(tracker)
+                order.number,
+                order.department,
+                order.local_government,
+                kind,
+                voice=is_voice(tracker),
+                needs_review=order.needs_review,
             ),
             json_message={"work_order": {"number": order.number, "department": order.department, "kind": kind}},
         )

@@ -70,14 +70,24 @@ def ask_what_to_correct() -> str:
 
 
 def work_order_created(
-    number: str, department: str, local_government: str | None, kind: str = "投诉", voice: bool = False
+    number: str,
+    department: str,
+    local_government: str | None,
+    kind: str = "投诉",
+    voice: bool = False,
+    needs_review: bool = False,
 ) -> str:
+    """Confirmation read to the caller; an order awaiting an agent's routing check is not called 转交 yet."""
     spoken = spoken_ticket_number(number) if voice else number
     if kind in ("建议", "表扬"):
-        what = "建议" if kind == "建议" else "表扬"
         return (
-            f"谢谢您！您的{what}已经记录，编号是{spoken}。我们会转给{department}。"
+            f"谢谢您！您的{kind}已经记录，编号是{spoken}。我们会转给{department}。"
             "您也可以随时报编号查询办理情况。"
+        )
+    if needs_review or not department:
+        return (
+            f"您的诉求已受理，工单号是{spoken}。话务员会先确认由哪个部门承办，再尽快转办。"
+            "您可以随时报工单号查询进度。"
         )
     co = f"，并同时交{local_government}属地处理" if local_government and local_government != department else ""
     return (

@@ -43,5 +43,6 @@ def warm_up() -> None:
     """Load the model and index at start-up so the first caller is not kept waiting."""
     install_log_masking()
     searcher().search("社保卡怎么办理", top_k=1)
+    router().route("小区路灯坏了好几天没人修", None)
     ticket_store()
     logger.info("action services ready")

@@ -10,7 +10,7 @@ this action reads them instead, so one rule covers every short reply:
 """
 from __future__ import annotations
 
-from typing import Any, Text
+from typing import Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet

@@ -136,8 +136,6 @@ def bench_queries(kb: KnowledgeIndex, vectors: np.ndarray, encoder: Encoder, que
         "numpy_dense_p50_over_faiss_dense_p50": round(out["numpy_bruteforce"]["p50_ms"] / max(1e-6, out["dense_search_only"]["p50_ms"]), 2),
         "rank_bm25_p50_over_our_bm25_p50": round(out["rank_bm25"]["p50_ms"] / max(1e-6, out["bm25_ours"]["p50_ms"]), 1),
     }
-    del bm25, documents, vectors
-    gc.collect()
     return out
 
 

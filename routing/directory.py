@@ -203,7 +203,7 @@ class CityDirectory:
         matches = self._district_mentions(text)
         if not matches:
             return None
-        start, end, district = max(matches, key=lambda m: (m[1] - m[0], -m[0]))
+        _start, _end, district = max(matches, key=lambda m: (m[1] - m[0], -m[0]))
         return district.name
 
     def _district_mentions(self, text: str) -> list[tuple[int, int, District]]:

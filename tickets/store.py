@@ -10,6 +10,7 @@ import hashlib
 import json
 import random
 import re
+import sqlite3
 import threading
 import time
 import unicodedata
@@ -521,6 +522,19 @@ def _make_engine(database_url: str) -> Engine:
     return engine
 
 
+def _switch_to_wal(cursor: Any, attempts: int = 50) -> None:
+    """``PRAGMA journal_mode=WAL``, retried: two processes switching a fresh file at the same
+    moment deadlock on the lock upgrade, and SQLite then fails one at once, without its busy timeout."""
+    for attempt in range(attempts):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error).lower() or attempt == attempts - 1:
+                raise
+            time.sleep(random.uniform(0.01, 0.05))
+
+
 def _configure_sqlite(engine: Engine, wal: bool) -> None:
     """WAL, busy timeout, durable commits, and explicit BEGIN so writers can lock up front.
 
@@ -536,7 +550,7 @@ def _configure_sqlite(engine: Engine, wal: bool) -> None:
         try:
             if wal:
                 with lock:  # switching to WAL needs a brief exclusive lock
-                    cursor.execute("PRAGMA journal_mode=WAL")
+                    _switch_to_wal(cursor)
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA synchronous=FULL")
             cursor.execute("PRAGMA foreign_keys=ON")

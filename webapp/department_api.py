@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from tickets.status import WorkOrderStatus
-from tickets.store import EventView, WorkOrderView
+from tickets.store import WorkOrderView
 from tickets.sweep import sweep_overdue
 from tickets.tokens import Principal
 from webapp import deps

@@ -97,3 +97,13 @@ def bench_kb(
         fail(str(error))
     doc = asdict(report)
     typer.echo(json.dumps(doc, ensure_ascii=False, indent=2)) if as_json else console.print_json(data=doc)
+
+
+def _register_nlu() -> None:
+    """`hotline bench nlu` lives with the NLU evaluation it shares its Rasa access with."""
+    from hotline.commands.eval_nlu import bench_nlu
+
+    app.command("nlu")(bench_nlu)
+
+
+_register_nlu()

@@ -1,7 +1,6 @@
 """Policy documents in Word and PDF form, and end dates (执行期限至 / 有效期至 / 有效期X年)."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

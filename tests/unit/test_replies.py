@@ -72,3 +72,8 @@ def test_replies_are_short_sentences_for_voice() -> None:
              replies.satisfaction_thanks(5), replies.urge_closed("JZ20261122-0001", "已办结")]
     for text in texts:
         assert max(len(s) for s in re.split(r"[。？！]", text)) <= 60, text
+
+
+def test_an_order_waiting_for_routing_review_is_not_announced_as_transferred() -> None:
+    text = replies.work_order_created("JZ20261122-0003", "", None, needs_review=True)
+    assert "JZ20261122-0003" in text and "话务员会先确认" in text and "已转交" not in text

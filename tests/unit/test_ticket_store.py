@@ -18,7 +18,7 @@ from tickets.status import (
     WorkOrderStatus,
     can_transition,
 )
-from tickets.store import NewWorkOrder, TicketStore, normalize_ticket_number
+from tickets.store import TicketStore, normalize_ticket_number
 
 
 from tests.unit.ticket_backends import *  # noqa: F401,F403  (db_url, store, clock … on both backends)
