@@ -20,10 +20,11 @@ import numpy as np
 
 from routing.aliases import AliasTable
 from routing.history import HistoryRecord, map_records, read_rows
-from routing.router import Router
+from routing.router import Router, normalise
 from routing.training import load_examples, train_classifier
 
 SPLIT_SALT = "routing-eval:"
+REVIEW_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 def in_train_part(text: str, train_split: float) -> bool:
@@ -41,6 +42,7 @@ class RoutingEvalResult:
     metrics: dict[str, dict[str, float]]  # variant → figures
     per_department: list[dict[str, Any]] = field(default_factory=list)
     confusions: list[dict[str, Any]] = field(default_factory=list)
+    review_curve: list[dict[str, float]] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -78,13 +80,14 @@ def run_routing_eval(
     training: list[HistoryRecord] = (load_examples(city_dir, rules_router.directory) if use_examples else []) + train
     classifier = train_classifier(training, embed, rules_router)
     router = rules_router.with_classifier(classifier, embed)
-    embed([r.text for r in test])  # one batch (the embedder caches)
+    texts = [normalise(r.text) for r in test]  # what the router embeds
+    embed(texts)  # one batch (the embedder caches)
 
     truth = [r.department for r in test]
     decisions = [router.route(r.text) for r in test]
     ranked_router = [[c[0] for c in d.candidates] or [d.department] for d in decisions]
     ranked_router = [[d.department] + [x for x in r if x != d.department] for d, r in zip(decisions, ranked_router)]
-    probabilities = classifier.probability_matrix([r.text for r in test], embed([r.text for r in test]))
+    probabilities = classifier.probability_matrix(texts, embed(texts))
     order = np.argsort(-probabilities, axis=1)[:, :3]
     ranked_classifier = [[classifier.classes[i] for i in row] for row in order]
     ranked_rules = [[c[0] for c in rules_router.route(r.text).candidates] for r in test]
@@ -100,6 +103,7 @@ def run_routing_eval(
     metrics["router"]["auto_accuracy"] = round(
         float(np.mean([d.department == t for d, t in zip(auto, auto_truth)])) if auto else 0.0, 4
     )
+    metrics["router"]["rule_weight"] = router.effective_rule_weight
     predicted = [r[0] for r in ranked_router]
     result = RoutingEvalResult(
         dataset=str(dataset),
@@ -113,10 +117,43 @@ def run_routing_eval(
             {"truth": t, "predicted": p, "count": n}
             for (t, p), n in Counter((t, p) for t, p in zip(truth, predicted) if t != p).most_common(10)
         ],
+        review_curve=review_curve(truth, decisions, router.classifier_review_threshold),
     )
     if out_dir is not None:
         result.files = _write_outputs(Path(out_dir), Path(dataset).stem, truth, predicted, result)
     return result
+
+
+def review_curve(
+    truth: list[str],
+    decisions: list[Any],
+    current_threshold: float,
+    thresholds: Sequence[float] = REVIEW_THRESHOLDS,
+) -> list[dict[str, float]]:
+    """For each candidate review threshold: share sent to an agent and accuracy of the rest.
+
+    A decision goes to review when its calibrated score is below the threshold or it is a fallback
+    (nothing recognised, or a local matter without a district), as in the router.
+    """
+    rows = []
+    for threshold in thresholds:
+        auto = [
+            d.department == t for t, d in zip(truth, decisions)
+            if d.score >= threshold and not _forced_review(d, current_threshold)
+        ]
+        rows.append({
+            "threshold": threshold,
+            "review_share": round(1 - len(auto) / max(len(decisions), 1), 4),
+            "auto_accuracy": round(float(np.mean(auto)) if auto else 0.0, 4),
+        })
+    return rows
+
+
+def _forced_review(decision: Any, current_threshold: float) -> bool:
+    """Sent to review whatever the threshold: a fallback, or flagged although its score passed."""
+    return decision.reason.startswith("fallback") or (
+        decision.needs_review and decision.score >= current_threshold
+    )
 
 
 def _per_department(truth: list[str], predicted: list[str]) -> list[dict[str, Any]]:

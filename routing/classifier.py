@@ -70,6 +70,8 @@ class RoutingClassifier:
         self.metadata = dict(metadata or {})
         # Filled by training: maps a fused top score to the probability that the decision is right.
         self.calibration: tuple[list[float], list[float]] | None = None
+        # Filled by training: rule weight fitted on held-out past work orders (None: use the configured one).
+        self.rule_weight: float | None = None
 
     # ------------------------------------------------------------------ training
     @classmethod
@@ -171,5 +173,6 @@ class RoutingClassifier:
             raise ValueError(f"{path}: routing model of another format; retrain with `hotline routing train`")
         model = cls.__new__(cls)
         model.__dict__.update(state)
+        model.__dict__.setdefault("rule_weight", None)  # models saved before the weight was fitted
         model.train_vectors = np.asarray(model.train_vectors, dtype=np.float32)
         return model

@@ -8,8 +8,11 @@ Two sources of evidence:
 * a learned classifier (:mod:`routing.classifier`, trained by ``hotline routing train`` on our
   routing examples and imported past work orders), when a model file exists.
 
-With a classifier the two are fused (``rule_weight``) and the fused top score is mapped to the
-probability that the decision is right (calibrated on held-out folds at training time); below
+With a classifier the two are fused and the fused top score is mapped to the probability that the
+decision is right (calibrated on held-out folds at training time). The configured ``rule_weight`` is a
+prior for a city without history: once the classifier was trained on at least ``min_history`` past
+work orders, training measures on held-out folds of that history how much the rules still add and
+the router uses that fitted weight instead (:func:`routing.training.fit_rule_weight`); below
 ``classifier_review_threshold`` the work order waits for an agent (``needs_review``). Without a
 model the router works on rules alone. The matter taxonomy (``matters.yaml``) then names the
 matter, its urgency tier, whether the local government co-handles it (属地, 双重交办) and whether a
@@ -38,6 +41,8 @@ RULES_FILE = "routing_rules.yaml"
 DEFAULT_REVIEW_THRESHOLD = 0.45
 DEFAULT_RULE_WEIGHT = 0.5
 DEFAULT_CLASSIFIER_REVIEW_THRESHOLD = 0.6
+# Past work orders needed before the rule weight is fitted on them rather than taken from the config.
+DEFAULT_MIN_HISTORY = 100
 URGENT_TIER_FOR_EMERGENCY = "特急"
 # With a classifier but no rule: below this calibrated score the request takes the rules-only fallback.
 FALLBACK_BELOW = 0.3
@@ -129,6 +134,7 @@ class Router:
         embed: Callable[[Sequence[str]], Any] | None = None,
         rule_weight: float = DEFAULT_RULE_WEIGHT,
         classifier_review_threshold: float = DEFAULT_CLASSIFIER_REVIEW_THRESHOLD,
+        min_history: int = DEFAULT_MIN_HISTORY,
     ) -> None:
         self.directory = directory
         self.rules = [self._canonical(rule) for rule in rules]
@@ -142,6 +148,7 @@ class Router:
         self.embed = embed
         self.rule_weight = rule_weight
         self.classifier_review_threshold = classifier_review_threshold
+        self.min_history = min_history
         self._tokenizer = shared_tokenizer(
             [k for rule in self.rules for k in rule.keywords]
             + directory.all_place_names()
@@ -181,6 +188,7 @@ class Router:
             classifier_review_threshold=float(
                 fusion.get("review_threshold", DEFAULT_CLASSIFIER_REVIEW_THRESHOLD)
             ),
+            min_history=int(fusion.get("min_history", DEFAULT_MIN_HISTORY)),
         )
 
     def with_classifier(self, classifier: Any, embed: Callable[[Sequence[str]], Any] | None) -> Router:
@@ -188,7 +196,18 @@ class Router:
         return Router(
             self.directory, self.rules, self.fallback_department, self.review_threshold,
             self.taxonomy, classifier, embed, self.rule_weight, self.classifier_review_threshold,
+            self.min_history,
         )
+
+    @property
+    def effective_rule_weight(self) -> float:
+        """The rule weight fitted on the classifier's history if there is one, else the configured prior."""
+        fitted = getattr(self.classifier, "rule_weight", None)
+        return self.rule_weight if fitted is None else float(fitted)
+
+    def rule_candidates(self, text: str) -> list[tuple[str, float, str]]:
+        """(department, rule confidence, reason) best first; empty when no keyword matches."""
+        return self._rank(self._hits(normalise(text)))
 
     def _canonical(self, rule: RoutingRule) -> RoutingRule:
         department = self.directory.department(rule.department)
@@ -294,7 +313,7 @@ class Router:
             if label == LOCAL_LABEL and local_name:
                 label = local_name
             probabilities[label] += probability
-        best = fuse_raw(rule_ranked, probabilities, self.rule_weight)[:3]
+        best = fuse_raw(rule_ranked, probabilities, self.effective_rule_weight)[:3]
         nearest = ",".join(f"{n.source_id}({n.label},{n.similarity:.2f})" for n in output.neighbours)
         ranked = []
         for position, (department, value) in enumerate(best):

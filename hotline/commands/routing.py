@@ -132,6 +132,9 @@ def eval_routing(
     for row in result.per_department:
         table.add_row(row["department"], f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", str(row["support"]))
     console.print(table)
+    console.print("review threshold → share to review / accuracy of the rest: " + "; ".join(
+        f"{row['threshold']:.1f}→{row['review_share']:.2f}/{row['auto_accuracy']:.3f}" for row in result.review_curve
+    ))
     console.print("main confusions: " + "; ".join(f"{c['truth']}→{c['predicted']}×{c['count']}" for c in result.confusions))
     for name, path in result.files.items():
         console.print(f"  {name}: {path}")
