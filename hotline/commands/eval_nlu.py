@@ -43,6 +43,9 @@ def intents(
         fail("Give either --label-map (with --label-field) or --expect.")
     if label_map and not label_field:
         fail("--label-map needs --label-field.")
+    if label_map and not label_map.exists():
+        fail(f"Label map {label_map} not found (see evaluation/label_maps/).")
+    labels = LabelMap.load(label_map) if label_map else None
     rows = load_jsonl(dataset, text_field, label_field if label_map else None)
     if limit and limit < len(rows):
         import random
@@ -57,8 +60,7 @@ def intents(
         fail(f"Cannot reach the trained NLU: {error}")
         return
     doc: dict = {"dataset": str(dataset), "messages": len(texts), "rasa_model": model}
-    if label_map:
-        labels = LabelMap.load(label_map)
+    if labels is not None:
         result = score_labelled(texts, [str(label) for _, label in rows], predicted, labels)
         target = plot or load_settings().var_dir / "eval" / f"intents_{dataset.stem}.png"
         result.plot = str(plot_confusion(result, target, f"{dataset.stem}: accuracy {result.accuracy:.3f}, macro-F1 {result.macro_f1:.3f}"))
