@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import replies, services
 from actions.channels import is_voice
-from actions.understanding import correction_text, mentions_location
+from actions.understanding import correction_text, mentions_location, names_only_a_district
 from tickets.status import WorkOrderKind
 from tickets.intake import file_work_order
 from tickets.store import NewWorkOrder
@@ -140,6 +140,9 @@ class ValidateComplaintForm(FormValidationAction):
         district = services.directory().find_district(text)
         if district:
             result["district"] = district
+            asked = tracker.get_slot("requested_slot") == "location"
+            if asked and _district_only(text, district) and not _detail_already_asked(tracker):
+                result["location"] = None  # action_ask_location asks for the street once
         return result
 
     def validate_district(
@@ -211,6 +214,34 @@ class ActionAskComplaintConfirmed(Action):
             )
         )
         return []
+
+
+class ActionAskLocation(Action):
+    """Ask where it happened; once the district is known, ask only for the street or landmark."""
+
+    def name(self) -> Text:
+        return "action_ask_location"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        district = tracker.get_slot("district")
+        if district:
+            dispatcher.utter_message(text=replies.ask_address_detail(district))
+        else:
+            dispatcher.utter_message(response="utter_ask_location")
+        return []
+
+
+def _district_only(text: str, district: str) -> bool:
+    names = next((d.all_names for d in services.directory().districts if d.name == district), (district,))
+    return names_only_a_district(text, names)
+
+
+def _detail_already_asked(tracker: Tracker) -> bool:
+    """The caller was already asked for the street: take what they said rather than ask forever."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            return replies.ADDRESS_DETAIL_MARK in (event.get("text") or "")
+    return False
 
 
 class ActionSubmitComplaint(Action):

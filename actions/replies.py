@@ -65,6 +65,16 @@ def read_back(description: str, location: str, district: str, phone: str, kind: 
     return "，".join(parts) + "。信息没问题请说“对”，需要修改请说“不对”，也可以直接说正确的内容。"
 
 
+ADDRESS_DETAIL_MARK = "具体在哪条路"
+
+
+def ask_address_detail(district: str) -> str:
+    return (
+        f"好的，在{district}。请再说一下{ADDRESS_DETAIL_MARK}、哪个小区或村，"
+        "说不清楚的话，说个附近的标志性建筑也可以。"
+    )
+
+
 def ask_what_to_correct() -> str:
     return "好的，哪一项需要改？请直接说正确的内容，比如“地点是山阳区焦东路”或者“电话是……”。不想提交了请说“取消”。"
 
@@ -125,8 +135,9 @@ def ask_ticket_number_to_urge() -> str:
 def emergency(number: str, advice: str) -> str:
     """The number first: on a phone line the caller may hang up after the first sentence."""
     text = advice.strip()
-    lead = f"情况紧急，请立即拨打{number}。"
-    return text if text.startswith(f"请马上拨打{number}") or text.startswith(lead) else f"{lead}{text}"
+    if re.match(rf"(情况紧急，)?请(立即|马上|立刻|赶快)拨打{re.escape(number)}", text):
+        return text if text.startswith("情况紧急") else f"情况紧急，{text}"
+    return f"情况紧急，请立即拨打{number}。{text}"
 
 
 def satisfaction_thanks(score: int) -> str:

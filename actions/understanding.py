@@ -66,6 +66,17 @@ def correction_text(text: str) -> str:
         value = shorter
 
 
+_PLACE_FILLER = re.compile(r"[在是就的那个嗯啊呢吧哦呃，。,.、！!？?\s]|焦作市|焦作")
+
+
+def names_only_a_district(text: str, district_names: tuple[str, ...]) -> bool:
+    """Whether an answer to "where?" gives the district and nothing more ("在解放区")."""
+    rest = text or ""
+    for name in sorted(district_names, key=len, reverse=True):
+        rest = rest.replace(name, "")
+    return len(_PLACE_FILLER.sub("", rest)) < 2
+
+
 def mentions_location(text: str) -> bool:
     """Whether a correction is about the place ("地址错了，是塔北路88号")."""
     return bool(re.search(r"地点|地址|位置|地方|路|街|小区|村|镇|号院", text or ""))

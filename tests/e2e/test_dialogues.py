@@ -86,6 +86,19 @@ def test_a_correction_at_the_read_back_changes_the_district(assistant) -> None:
     assert _store(assistant).get(number).district == "山阳区"
 
 
+def test_a_district_alone_is_followed_by_a_question_for_the_street(assistant) -> None:
+    sender = assistant.new_sender()
+    assistant.texts(sender, "我要投诉，小区门口的烧烤摊天天晚上冒油烟，呛得没法开窗")
+    detail = assistant.texts(sender, "解放区")
+    assert "具体在哪条路" in detail and "电话" not in detail, detail
+    assert "电话" in assistant.texts(sender, "民主南路88号")
+    read_back = assistant.texts(sender, "13912345678")
+    assert "解放区民主南路88号" in read_back, read_back
+    number = TICKET.search(assistant.texts(sender, "对")).group(0)
+    order = _store(assistant).get(number)
+    assert order.district == "解放区" and order.address == "民主南路88号"
+
+
 def test_praise_and_suggestions_become_work_orders_of_their_own_kind(assistant) -> None:
     sender = assistant.new_sender()
     first = assistant.texts(sender, "我要表扬社区的网格员，天天上门看望我家独居的老人")

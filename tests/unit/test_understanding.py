@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from actions.understanding import correction_text, declines_rating, emergency_fallback, mentions_location, parse_rating
+from actions.understanding import (
+    correction_text, declines_rating, emergency_fallback, mentions_location, names_only_a_district, parse_rating,
+)
 
 
 @pytest.mark.parametrize(
@@ -46,3 +48,13 @@ def test_location_corrections_are_recognised() -> None:
 def test_emergency_fallback_picks_the_number(text: str, number: str) -> None:
     advice = emergency_fallback(text)
     assert advice.number == number and number in advice.advice
+
+
+@pytest.mark.parametrize("text", ["解放区", "在解放区", "嗯 是解放区的", "焦作市解放区", "解放"])
+def test_a_bare_district_is_not_an_address(text: str) -> None:
+    assert names_only_a_district(text, ("解放区", "解放"))
+
+
+@pytest.mark.parametrize("text", ["解放区民主南路88号", "民主南路", "解放区和平小区门口"])
+def test_a_street_or_landmark_is_an_address(text: str) -> None:
+    assert not names_only_a_district(text, ("解放区", "解放"))
