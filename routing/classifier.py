@@ -96,7 +96,7 @@ class RoutingClassifier:
         embedding_model = LogisticRegression(C=c_embedding, max_iter=3000).fit(vectors, labels)
         tfidf = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=1)
         matrix = tfidf.fit_transform(list(texts))
-        tfidf_model = LogisticRegression(C=c_tfidf, solver="saga", max_iter=300, tol=1e-3).fit(matrix, labels)
+        tfidf_model = LogisticRegression(C=c_tfidf, solver="saga", max_iter=300, tol=1e-3, random_state=0).fit(matrix, labels)
         for model in (embedding_model, tfidf_model):
             assert list(model.classes_) == classes
         return cls(classes, embedding_model, tfidf, tfidf_model, vectors, list(labels), list(ids), weights, metadata)
