@@ -97,8 +97,9 @@ class RasaParser:
 
 
 @contextmanager
-def rasa_parser(rasa_url: str | None, start: bool = True) -> Iterator[RasaParser]:
-    """A parser for ``rasa_url``; when nothing answers there and ``start`` is set, a private Rasa server."""
+def rasa_parser(rasa_url: str | None, start: bool = True, model: Path | None = None) -> Iterator[RasaParser]:
+    """A parser for ``rasa_url``; when nothing answers there and ``start`` is set, a private Rasa server
+    (of ``model``, by default the shipped one)."""
     if rasa_url:
         parser = RasaParser(rasa_url)
         try:
@@ -113,12 +114,13 @@ def rasa_parser(rasa_url: str | None, start: bool = True) -> Iterator[RasaParser
 
     if not RASA_BIN.exists():
         raise RasaUnavailable(f"the Rasa environment is missing ({RASA_BIN}): run `make setup`")
-    if not RASA_MODEL.exists():
-        raise RasaUnavailable(f"the Rasa model is not trained ({RASA_MODEL}): run `make setup`")
+    model = model or RASA_MODEL
+    if not model.exists():
+        raise RasaUnavailable(f"the Rasa model is not trained ({model}): run `make setup`")
     settings = load_settings()
     port = free_port()
     supervisor = Supervisor(settings.var_dir / "logs" / "eval")
-    spec = rasa_server(port, free_port(), settings.var_dir / "eval_tracker.db", {})
+    spec = rasa_server(port, free_port(), settings.var_dir / "eval_tracker.db", {}, model=model)
     try:
         supervisor.wait_healthy(spec, supervisor.start(spec), timeout=400)
         parser = RasaParser(f"http://127.0.0.1:{port}")

@@ -45,7 +45,9 @@ def action_server(port: int, env: dict[str, str]) -> ProcessSpec:
     )
 
 
-def rasa_server(port: int, action_port: int, tracker_db: Path, env: dict[str, str]) -> ProcessSpec:
+def rasa_server(
+    port: int, action_port: int, tracker_db: Path, env: dict[str, str], model: Path = RASA_MODEL
+) -> ProcessSpec:
     rasa_env = {
         **env,
         "HOTLINE_ACTION_URL": f"http://127.0.0.1:{action_port}/webhook",
@@ -53,7 +55,7 @@ def rasa_server(port: int, action_port: int, tracker_db: Path, env: dict[str, st
         "RASA_TELEMETRY_ENABLED": "false",
     }
     command = [
-        str(RASA_BIN), "run", "--model", str(RASA_MODEL), "--port", str(port), "--enable-api",
+        str(RASA_BIN), "run", "--model", str(model), "--port", str(port), "--enable-api",
         "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
         "--interface", "127.0.0.1",
     ]

@@ -26,7 +26,11 @@ def intents(
     rasa_url: str = typer.Option(DEFAULT_RASA_URL, help="A running Rasa server with --enable-api"),
     start_rasa: bool = typer.Option(True, help="Start a private Rasa server when none answers at --rasa-url"),
     limit: int = typer.Option(0, min=0, help="Only N messages, a fixed random sample (0: all)"),
-    seed: int = typer.Option(12345, help="Seed of the --limit sample"),
+    seed: int = typer.Option(12345, help="Seed of the --limit sample and of the --history-half split"),
+    history_half: bool = typer.Option(
+        False, help="Deployment variant: train on our examples plus half of the labelled messages, score the other half"
+    ),
+    history_max_chars: int = typer.Option(64, min=0, help="With --history-half: train on the first N characters of each message (0: all)"),
     plot: Optional[Path] = typer.Option(None, help="Confusion-matrix PNG (default: var/eval/intents_<dataset>.png)"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
 ) -> None:
@@ -47,19 +51,27 @@ def intents(
         fail(f"Label map {label_map} not found (see evaluation/label_maps/).")
     labels = LabelMap.load(label_map) if label_map else None
     rows = load_jsonl(dataset, text_field, label_field if label_map else None)
+    model = None
+    if history_half:
+        if labels is None:
+            fail("--history-half needs --label-map and --label-field.")
+        rows, model = _train_with_history(rows, labels, seed, history_max_chars)
+        rasa_url = ""  # always a private server of the model just trained
     if limit and limit < len(rows):
         import random
 
         rows = random.Random(seed).sample(rows, limit)
     texts = [text for text, _ in rows]
     try:
-        with rasa_parser(rasa_url, start=start_rasa) as parser:
+        with rasa_parser(rasa_url or None, start=start_rasa or history_half, model=model) as parser:
             predicted = parser.intents(texts)
-            model = parser.client.get(f"{parser.url}/status").json().get("model_file")
+            model_file = parser.client.get(f"{parser.url}/status").json().get("model_file")
     except RasaUnavailable as error:
         fail(f"Cannot reach the trained NLU: {error}")
         return
-    doc: dict = {"dataset": str(dataset), "messages": len(texts), "rasa_model": model}
+    doc: dict = {"dataset": str(dataset), "messages": len(texts), "rasa_model": model_file}
+    if history_half:
+        doc["variant"] = "our examples + the other half of these messages (deployment history); scored on this half only"
     if labels is not None:
         result = score_labelled(texts, [str(label) for _, label in rows], predicted, labels)
         target = plot or load_settings().var_dir / "eval" / f"intents_{dataset.stem}.png"
@@ -74,13 +86,28 @@ def intents(
     if as_json:
         typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         return
-    console.print(f"[bold]{dataset.name}[/bold] ({len(texts)} messages, model {model})")
+    console.print(f"[bold]{dataset.name}[/bold] ({len(texts)} messages, model {model_file})")
     if label_map:
         for label, row in doc["per_class"].items():
             console.print(f"  {label}: P {row['precision']:.3f} R {row['recall']:.3f} F1 {row['f1']:.3f} (n={row['support']})")
         console.print(f"  confusion matrix: {doc['plot']}")
     console.print(f"  intents: {doc['intent_counts']}")
     console.print(f"[bold]{summary}[/bold]")
+
+
+def _train_with_history(rows: list, labels, seed: int, max_chars: int) -> tuple[list, Path]:
+    """Train our examples + one half of ``rows`` into a scratch model; return the other half and the model."""
+    from evaluation.nlu_history import history_nlu_yaml, split_halves, train_nlu_with_history
+    from hotline.processes import RASA_BIN
+    from hotline.settings import PROJECT_ROOT, load_settings
+
+    train, test = split_halves(rows, seed)
+    scratch = load_settings().var_dir / "eval" / "nlu_history"
+    scratch.mkdir(parents=True, exist_ok=True)
+    history = scratch / "history_nlu.yml"
+    history.write_text(history_nlu_yaml(train, labels, max_chars), encoding="utf-8")
+    typer.echo(f"Training on our examples + {len(train)} historical messages; scoring the other {len(test)} …", err=True)
+    return test, train_nlu_with_history(RASA_BIN, PROJECT_ROOT, history, scratch)
 
 
 def bench_nlu(
