@@ -5,6 +5,7 @@ Registered by hotline/cli.py; the functions are plain typer commands.
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Optional
 
@@ -74,7 +75,8 @@ def intents(
         doc["variant"] = "our examples + the other half of these messages (deployment history); scored on this half only"
     if labels is not None:
         result = score_labelled(texts, [str(label) for _, label in rows], predicted, labels)
-        target = plot or load_settings().var_dir / "eval" / f"intents_{dataset.stem}.png"
+        stem = f"{dataset.stem}_history_half" if history_half else dataset.stem
+        target = plot or load_settings().var_dir / "eval" / f"intents_{stem}.png"
         result.plot = str(plot_confusion(result, target, f"{dataset.stem}: accuracy {result.accuracy:.3f}, macro-F1 {result.macro_f1:.3f}"))
         doc.update(mode="labelled", label_map=str(label_map), **as_dict(result))
         summary = f"accuracy {result.accuracy:.4f}  macro-F1 {result.macro_f1:.4f}  fallback {result.fallback_share:.2%}"
@@ -107,7 +109,11 @@ def _train_with_history(rows: list, labels, seed: int, max_chars: int) -> tuple[
     history = scratch / "history_nlu.yml"
     history.write_text(history_nlu_yaml(train, labels, max_chars), encoding="utf-8")
     typer.echo(f"Training on our examples + {len(train)} historical messages; scoring the other {len(test)} …", err=True)
-    return test, train_nlu_with_history(RASA_BIN, PROJECT_ROOT, history, scratch)
+    try:
+        return test, train_nlu_with_history(RASA_BIN, PROJECT_ROOT, history, scratch)
+    except (OSError, subprocess.CalledProcessError) as error:
+        fail(f"Training with the history failed ({error}); Rasa's output is above.")
+        raise
 
 
 def bench_nlu(
