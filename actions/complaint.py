@@ -232,8 +232,8 @@ class ActionAskLocation(Action):
 
 
 def _district_only(text: str, district: str) -> bool:
-    names = next((d.all_names for d in services.directory().districts if d.name == district), (district,))
-    return names_only_a_district(text, names)
+    found = services.directory().district(district)
+    return names_only_a_district(text, found.all_names if found else (district,))
 
 
 def _detail_already_asked(tracker: Tracker) -> bool:

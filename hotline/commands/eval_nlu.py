@@ -57,14 +57,15 @@ def intents(
         if labels is None:
             fail("--history-half needs --label-map and --label-field.")
         rows, model = _train_with_history(rows, labels, seed, history_max_chars)
-        rasa_url = ""  # always a private server of the model just trained
     if limit and limit < len(rows):
         import random
 
         rows = random.Random(seed).sample(rows, limit)
     texts = [text for text, _ in rows]
     try:
-        with rasa_parser(rasa_url or None, start=start_rasa or history_half, model=model) as parser:
+        # the history variant always gets a private server of the model just trained
+        url = None if history_half else rasa_url
+        with rasa_parser(url, start=start_rasa or history_half, model=model) as parser:
             predicted = parser.intents(texts)
             model_file = parser.client.get(f"{parser.url}/status").json().get("model_file")
     except RasaUnavailable as error:
