@@ -58,17 +58,27 @@ def answer_entry(answer: str, prefix: str) -> KnowledgeEntry:
 
 
 def load_dataset(
-    path: Path, question_field: str = "question", answer_field: str = "answer"
+    path: Path, question_field: str = "question", answer_field: str = "answer", group_field: str | None = None
 ) -> tuple[list[KnowledgeEntry], list[QAPair]]:
-    """Distinct answers as entries, and every (question, its answer's entry id) pair."""
-    entries: dict[str, KnowledgeEntry] = {}
-    pairs = []
+    """Distinct answers as entries, and every (question, its answer's entry id) pair.
+
+    With `group_field` (e.g. ``docid``), one entry per group holds all of the group's distinct answers,
+    and a question is right when its group's entry is found: a knowledge base of documents rather
+    than of answer spans.
+    """
+    groups: dict[str, list[str]] = {}
+    questions: list[tuple[str, str]] = []
     for row in read_jsonl(path):
         question, answer = str(row.get(question_field) or "").strip(), str(row.get(answer_field) or "").strip()
         if not question or not answer:
             continue
-        entry = entries.setdefault(answer, answer_entry(answer, "qa-"))
-        pairs.append(QAPair(question, entry.id))
+        key = str(row.get(group_field) or answer) if group_field else answer
+        members = groups.setdefault(key, [])
+        if answer not in members:
+            members.append(answer)
+        questions.append((question, key))
+    entries = {key: answer_entry("\n".join(members), "qa-") for key, members in groups.items()}
+    pairs = [QAPair(question, entries[key].id) for question, key in questions]
     return list(entries.values()), pairs
 
 
@@ -100,6 +110,7 @@ def distractor_entries(
 class RetrievalReport:
     dataset: str
     part: str
+    encoder: str  # model folder and engine
     questions: int
     entries: int
     distractors: int
@@ -148,10 +159,10 @@ def metrics(ranks: Sequence[int]) -> dict[str, Any]:
 
 def run_retrieval(
     dataset: Path, encoder: Any, *, question_field: str = "question", answer_field: str = "answer",
-    distractors: int = 0, distractor_file: Path | None = None, limit: int | None = None, part: str = "all",
+    group_field: str | None = None, distractors: int = 0, distractor_file: Path | None = None, limit: int | None = None, part: str = "all",
     thresholds: Thresholds | None = None, config: IndexConfig = IndexConfig(), progress: bool = False,
 ) -> RetrievalReport:
-    entries, pairs = load_dataset(dataset, question_field, answer_field)
+    entries, pairs = load_dataset(dataset, question_field, answer_field, group_field)
     pairs = [pair for pair in pairs if in_part(pair.question, part)]
     if limit:
         pairs = pairs[:limit]
@@ -163,13 +174,13 @@ def run_retrieval(
     result = evaluate(searcher, pairs)
     n = max(1, len(pairs))
     answered = sum(result["decisions"][d] for d in (ANSWER, CLARIFY, EXPIRED))
-    notes = []
+    notes = [f"one entry per {group_field}: all its distinct answers"] if group_field else []
     if distractors:
         source = f"{distractor_file.name} answers, then " if distractor_file else ""
         notes.append(f"{len(padding)} distractors: {source}SYNTHETIC entries (evaluation/synthetic.py)")
     latencies = sorted(result["latencies"])
     return RetrievalReport(
-        dataset=dataset.name, part=part, questions=len(pairs), entries=len(entries), distractors=len(padding),
+        dataset=dataset.name, part=part, encoder=encoder.name, questions=len(pairs), entries=len(entries), distractors=len(padding),
         fusion=searcher.thresholds.fusion, **metrics(result["ranks"]),
         decisions={key: value / n for key, value in sorted(result["decisions"].items())},
         answered=answered / n, answered_correct=result["correct_answered"] / max(1, answered),

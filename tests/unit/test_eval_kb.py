@@ -7,7 +7,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from evaluation.retrieval import distractor_entries, in_part, metrics
+from evaluation.retrieval import distractor_entries, in_part, load_dataset, metrics
 from evaluation.synthetic import SYNTHETIC_PREFIX, synthetic_entries
 from hotline.commands.eval_kb import ood, retrieval
 from hotline.settings import load_settings
@@ -48,6 +48,22 @@ def test_retrieval_reports_metrics_and_writes_a_plot(tmp_path) -> None:
     assert doc["recall_at_5"] >= 0.75 and len(doc["recall_at_k"]) == 20
     assert (tmp_path / "out" / "retrieval_qa_d20.png").stat().st_size > 0
     assert "SYNTHETIC" in doc["notes"][0]
+
+
+def test_grouped_entries_hold_every_answer_of_their_document(tmp_path) -> None:
+    data = tmp_path / "spans.jsonl"
+    rows = [{"question": "补贴标准是多少", "answer": "每人每月五百元", "doc": "d1"},
+            {"question": "补贴发多久", "answer": "最长六个月", "doc": "d1"},
+            {"question": "谁来发放", "answer": "每人每月五百元", "doc": "d1"},
+            {"question": "找哪个部门", "answer": "人社局", "doc": "d2"}]
+    _write(data, rows)
+    entries, pairs = load_dataset(data, group_field="doc")
+    assert len(entries) == 2
+    first = next(entry for entry in entries if "五百元" in entry.answer)
+    assert first.answer == "每人每月五百元\n最长六个月"  # each distinct answer once
+    assert [pair.answer_id for pair in pairs[:3]] == [first.id] * 3
+    ungrouped, _ = load_dataset(data)
+    assert len(ungrouped) == 3
 
 
 def test_ood_calibrates_on_one_half(tmp_path) -> None:
