@@ -3,7 +3,8 @@
 Labels are mapped onto the city's directory with an alias table; rows whose label has no
 counterpart are skipped and counted. The split is a fixed hash of the text (salted, so it is not the
 dataset's own hash split). The router evaluated is the deployed one: keyword rules + the classifier
-trained on our routing examples and the training part. Figures: top-1 / top-3 accuracy, macro-F1,
+trained on our routing examples and the training part (plus the training rows' answers when the
+dataset has them: see :data:`EXTRA_TRAIN_FIELDS`). Figures: top-1 / top-3 accuracy, macro-F1,
 per-department precision / recall / F1, the share sent to review and the accuracy of the rest, and
 a confusion-matrix PNG (index labels + a legend file when no CJK font is installed).
 """
@@ -21,9 +22,13 @@ import numpy as np
 from routing.aliases import AliasTable
 from routing.history import HistoryRecord, map_records, read_rows
 from routing.router import Router, normalise
-from routing.training import load_examples, train_classifier
+from routing.training import AUXILIARY_PREFIX, load_examples, train_classifier
 
 SPLIT_SALT = "routing-eval:"
+# Row fields used as extra training texts for the training part only, when every row has them: an
+# FAQ's answer is the department's own wording of its duty. The reported part is routed from its
+# request text alone, as a live request is.
+EXTRA_TRAIN_FIELDS = ("answer",)
 REVIEW_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
@@ -71,13 +76,16 @@ def run_routing_eval(
     train_split: float = 0.5,
     use_examples: bool = True,
     out_dir: Path | None = None,
+    extra_fields: Sequence[str] = EXTRA_TRAIN_FIELDS,
 ) -> RoutingEvalResult:
     rules_router = Router.from_city_dir(city_dir, model_path=None)
     table = AliasTable.load(rules_router.directory, aliases)
-    records, report = map_records(read_rows(dataset), text_field, label_field, table, Path(dataset).stem)
+    rows = list(read_rows(dataset))
+    records, report = map_records(rows, text_field, label_field, table, Path(dataset).stem)
     train = [r for r in records if in_train_part(r.text, train_split)]
     test = [r for r in records if not in_train_part(r.text, train_split)]
     training: list[HistoryRecord] = (load_examples(city_dir, rules_router.directory) if use_examples else []) + train
+    training += extra_training_records(rows, train, label_field, table, extra_fields)
     classifier = train_classifier(training, embed, rules_router)
     router = rules_router.with_classifier(classifier, embed)
     texts = [normalise(r.text) for r in test]  # what the router embeds
@@ -122,6 +130,32 @@ def run_routing_eval(
     if out_dir is not None:
         result.files = _write_outputs(Path(out_dir), Path(dataset).stem, truth, predicted, result)
     return result
+
+
+def extra_training_records(
+    rows: list[dict[str, Any]],
+    train: list[HistoryRecord],
+    label_field: str,
+    table: AliasTable,
+    fields: Sequence[str],
+) -> list[HistoryRecord]:
+    """Other text fields of the training part's rows (e.g. the answer) as auxiliary records."""
+    numbers = {_row_number(r.id) for r in train}
+    extra: list[HistoryRecord] = []
+    for name in fields:
+        if not rows or not all(name in row for row in rows):
+            continue
+        mapped, _ = map_records(rows, name, label_field, table, name)
+        extra += [
+            HistoryRecord(AUXILIARY_PREFIX + r.id, r.text, r.department, r.source_label)
+            for r in mapped if _row_number(r.id) in numbers
+        ]
+    return extra
+
+
+def _row_number(record_id: str) -> str:
+    """The dataset row number ending a mapped record's id (``history:<source>:<number>``)."""
+    return record_id.rsplit(":", 1)[-1]
 
 
 def review_curve(

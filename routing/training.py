@@ -23,6 +23,9 @@ CALIBRATION_FOLDS = 5
 CHECKPOINT_EVERY = 256
 # Rule weights tried when fitting, as fractions of the configured prior (first wins ties).
 RULE_WEIGHT_STEPS = (1.0, 0.75, 0.5, 0.25, 0.1, 0.0)
+# Id prefix of auxiliary training texts (e.g. an FAQ's answer): learned from, but not requests, so
+# neither the rule weight nor the calibration is fitted on them.
+AUXILIARY_PREFIX = "aux:"
 
 
 def load_examples(city_dir: Path, directory: CityDirectory | None = None) -> list[HistoryRecord]:
@@ -128,8 +131,8 @@ def train_classifier(
 
 
 def is_history(record_id: str) -> bool:
-    """Imported past work orders, as opposed to our own routing examples."""
-    return not record_id.startswith("example:")
+    """Imported past work orders, as opposed to our own routing examples and auxiliary texts."""
+    return not record_id.startswith(("example:", AUXILIARY_PREFIX))
 
 
 def _out_of_fold(

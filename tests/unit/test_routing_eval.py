@@ -6,7 +6,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evaluation.routing_eval import in_train_part, run_routing_eval
+from evaluation.routing_eval import (
+    extra_training_records,
+    in_train_part,
+    run_routing_eval,
+)
+from routing.aliases import AliasTable
+from routing.directory import CityDirectory
+from routing.history import map_records
+from routing.training import is_history
 from tests.unit.routing_fakes import fake_embed
 
 CITY_DIR = Path(__file__).resolve().parents[2] / "cities" / "jiaozuo"
@@ -54,3 +62,18 @@ def test_metrics_table_and_plot(dataset: tuple[Path, Path], tmp_path: Path) -> N
     assert {row["department"] for row in result.per_department} == {"中裕燃气", "市城管局", "市人力资源社会保障局"}
     assert Path(result.files["confusion_png"]).stat().st_size > 1000
     assert json.loads(Path(result.files["json"]).read_text(encoding="utf-8"))["test_size"] == result.test_size
+
+
+def test_answers_of_training_rows_only_become_auxiliary_records() -> None:
+    table = AliasTable(CityDirectory.load(CITY_DIR), {"城市管理委": "kind:城管"})
+    rows = [
+        {"q": f"{place}路灯坏了", "answer": f"{place}路灯由城管维修", "dept": "城市管理委"} for place in PLACES
+    ]
+    records, _ = map_records(rows, "q", "dept", table, "set")
+    train = [r for r in records if in_train_part(r.text, 0.5)]
+    assert 0 < len(train) < len(records)
+    extra = extra_training_records(rows, train, "dept", table, ("answer",))
+    assert sorted(r.text for r in extra) == sorted(r.text.replace("坏了", "由城管维修") for r in train)
+    assert {r.department for r in extra} == {"市城管局"}
+    assert not any(is_history(r.id) for r in extra)
+    assert extra_training_records(rows, train, "dept", table, ("missing",)) == []
