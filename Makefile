@@ -11,7 +11,7 @@ PIP_FLAGS := --progress-bar on --disable-pip-version-check
 CITY_DIR := cities/jiaozuo
 MODEL_DIR := var/models/multilingual-e5-small
 KB_SOURCES := $(wildcard $(CITY_DIR)/knowledge/*) $(addprefix knowledge_base/,entry.py encoder.py index.py index_files.py catalog.py guides.py faq.py lexical.py search.yaml)
-RASA_SOURCES := $(wildcard bot/*.yml bot/data/*.yml nlu_data/*.yml nlu_data/generated/*.yml nlu_data/jieba/*)
+RASA_SOURCES := $(wildcard bot/*.yml bot/data/*.yml bot/components/*.py nlu_data/*.yml nlu_data/generated/*.yml nlu_data/jieba/*)
 
 .PHONY: setup setup-browser run test lock clean-var nlu-cv
 setup: $(VENV)/.installed $(RASA_VENV)/.installed $(MODEL_DIR)/modules.json var/kb/meta.json var/routing/model.pkl var/spacy_zh/meta.json var/rasa_models/hotline.tar.gz
