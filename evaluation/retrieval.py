@@ -35,6 +35,9 @@ def _digest(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
+PARTS = ("all", "calibrate", "report")
+
+
 def in_part(text: str, part: str) -> bool:
     """Fixed hash split of questions: "calibrate" (one half), "report" (the other) or "all".
 

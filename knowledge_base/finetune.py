@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from knowledge_base.embedding_model import PASSAGE_PROMPT, QUERY_PROMPT
+from knowledge_base.encoder import FINETUNED_MARK
 
 SCALE = 20.0
 
@@ -120,7 +121,7 @@ def finetune(
     _write_folder(model_dir, transformer, out_dir)
     report = FinetuneReport(len(pairs), settings.epochs, steps, round(time.perf_counter() - started, 1), losses,
                             asdict(settings), source)
-    (out_dir / "finetune.json").write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+    (out_dir / FINETUNED_MARK).write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
     return report
 
 

@@ -64,13 +64,13 @@ def retrieval(
 ) -> None:
     """Top-1, recall@5, MRR and answer/hand-off rate on a fresh knowledge base built from the dataset."""
     from evaluation.plots import recall_at_k_plot
-    from evaluation.retrieval import run_retrieval
+    from evaluation.retrieval import PARTS, run_retrieval
     from knowledge_base.search import load_thresholds
 
     _require(dataset, "dataset")
     if distractor_file is not None:
         _require(distractor_file, "distractor file")
-    if part not in ("all", "calibrate", "report"):
+    if part not in PARTS:
         fail("--part must be all, calibrate or report")
     thresholds = load_thresholds()
     if fusion:

