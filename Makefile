@@ -10,7 +10,7 @@ RASA_VENV := .venv-rasa
 PIP_FLAGS := --progress-bar on --disable-pip-version-check
 CITY_DIR := cities/jiaozuo
 MODEL_DIR := var/models/multilingual-e5-small
-KB_SOURCES := $(wildcard $(CITY_DIR)/knowledge/*) $(addprefix knowledge_base/,entry.py encoder.py index.py index_files.py catalog.py guides.py faq.py lexical.py search.yaml)
+KB_SOURCES := $(wildcard $(CITY_DIR)/knowledge/*) $(addprefix knowledge_base/,entry.py encoder.py onnx_engine.py index.py index_files.py catalog.py guides.py faq.py lexical.py search.yaml)
 RASA_SOURCES := $(wildcard bot/*.yml bot/data/*.yml bot/components/*.py nlu_data/*.yml nlu_data/generated/*.yml nlu_data/jieba/*)
 
 .PHONY: setup setup-browser run test lock clean-var nlu-cv
@@ -43,7 +43,7 @@ nlu_data/jieba/userdict.txt: $(VENV)/.installed nlu_data/generate.py nlu_data/se
 	touch $@
 
 ROUTING_SOURCES := $(addprefix $(CITY_DIR)/,departments.yaml routing_rules.yaml matters.yaml routing_examples.yaml) $(wildcard routing/*.py)
-var/routing/model.pkl: $(MODEL_DIR)/modules.json $(ROUTING_SOURCES)
+var/routing/model.pkl: $(MODEL_DIR)/modules.json $(ROUTING_SOURCES) knowledge_base/encoder.py knowledge_base/onnx_engine.py
 	@echo "== [$$(date +%T)] Routing classifier (e5 + linear models on our routing examples)"
 	$(VENV)/bin/hotline routing train
 

