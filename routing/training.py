@@ -52,7 +52,8 @@ def _canonical_label(label: str, directory: CityDirectory) -> str:
 
 
 class EmbeddingCache:
-    """e5 query vectors by text hash, kept in one .npz file so retraining does not re-embed.
+    """e5 query vectors by text hash, kept in one .npz file (float32: a rounded copy would route a few
+    borderline requests differently from the first, uncached run) so retraining does not re-embed.
 
     Large batches are saved every :data:`CHECKPOINT_EVERY` new texts, so an interrupted run resumes.
     """
@@ -92,7 +93,7 @@ class EmbeddingCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         keys = list(self._vectors)
         tmp = self.path.with_name(self.path.stem + ".tmp.npz")
-        np.savez(tmp, keys=np.array(keys), vectors=np.stack([self._vectors[k] for k in keys]).astype(np.float16))
+        np.savez(tmp, keys=np.array(keys), vectors=np.stack([self._vectors[k] for k in keys]).astype(np.float32))
         tmp.replace(self.path)
         self._dirty = False
 
