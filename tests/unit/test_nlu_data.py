@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from nlu_data import generate
+from tests.unit.nlu_examples import ANNOTATION, block_examples, plain_text
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NLU_DIR = REPO_ROOT / "nlu_data"
@@ -46,14 +47,6 @@ RULER_ENTITIES = {"district", "department", "service_item"}
 REGEX_ENTITIES = {"phone", "ticket_number", "town", "address", "date", "time", "person_name"}
 ALLOWED_ENTITIES = RULER_ENTITIES | REGEX_ENTITIES
 
-# Same shapes as Rasa's entity annotation syntax: [text](entity), [text](entity:value)
-# and [text]{"entity": ..., "value": ...}.
-ANNOTATION = re.compile(
-    r"\[(?P<text>[^\]]+?)\]"
-    r"(?:\((?P<entity>[^:)]+?)(?::(?P<value>[^)]+))?\)|(?P<json>\{[^}]+?\}))"
-)
-
-
 @dataclass(frozen=True)
 class Annotation:
     """One entity annotation inside a training example."""
@@ -71,22 +64,13 @@ def _load_yaml(path: Path) -> dict[str, Any]:
         return yaml.safe_load(handle)
 
 
-def _examples(block: str) -> list[str]:
-    lines = [line.strip() for line in block.splitlines()]
-    return [line[2:].strip() for line in lines if line.startswith("- ")]
-
-
 def _intent_examples() -> dict[str, list[str]]:
     result: dict[str, list[str]] = {}
     for path in NLU_FILES:
         for item in _load_yaml(path).get("nlu") or []:
             if "intent" in item:
-                result.setdefault(item["intent"], []).extend(_examples(item["examples"]))
+                result.setdefault(item["intent"], []).extend(block_examples(item["examples"]))
     return result
-
-
-def _plain_text(example: str) -> str:
-    return ANNOTATION.sub(lambda m: m.group("text"), example)
 
 
 def _annotations(example: str) -> Iterator[Annotation]:
@@ -115,7 +99,7 @@ def _all_annotations() -> list[Annotation]:
 def _regexes() -> dict[str, list[re.Pattern[str]]]:
     data = _load_yaml(REGEX_FILE)
     return {
-        item["regex"]: [re.compile(p) for p in _examples(item["examples"])]
+        item["regex"]: [re.compile(p) for p in block_examples(item["examples"])]
         for item in data["nlu"]
         if "regex" in item
     }
@@ -128,7 +112,7 @@ def _known_district_terms() -> set[str]:
 @pytest.mark.parametrize("intent", REQUIRED_INTENTS)
 def test_intent_has_enough_unique_examples(intent: str) -> None:
     examples = _intent_examples().get(intent, [])
-    unique = {_plain_text(e) for e in examples}
+    unique = {plain_text(e) for e in examples}
     assert len(unique) >= MIN_EXAMPLES, f"{intent}: {len(unique)} unique examples"
     assert len(unique) == len(examples), f"{intent} repeats an example"
 
@@ -137,7 +121,7 @@ def test_no_example_in_two_intents() -> None:
     owner: dict[str, str] = {}
     clashes = []
     for intent, examples in _intent_examples().items():
-        for text in {_plain_text(e) for e in examples}:
+        for text in {plain_text(e) for e in examples}:
             if owner.setdefault(text, intent) != intent:
                 clashes.append((text, owner[text], intent))
     assert not clashes
@@ -159,7 +143,7 @@ def test_district_values_are_city_districts() -> None:
 def test_pattern_entities_match_regex(entity: str) -> None:
     patterns = _regexes()[entity]
     for annotation in (a for a in _all_annotations() if a.entity == entity):
-        plain = _plain_text(annotation.example)
+        plain = plain_text(annotation.example)
         spans = {(m.start(), m.end()) for p in patterns for m in p.finditer(plain)}
         assert (annotation.start, annotation.end) in spans, annotation
 
@@ -181,7 +165,7 @@ def test_annotations_align_with_jieba_tokens() -> None:
     tokenizer.load_userdict(str(NLU_DIR / generate.USERDICT_FILE))
     misaligned = []
     for annotation in _all_annotations():
-        plain = _plain_text(annotation.example)
+        plain = plain_text(annotation.example)
         bounds = {b for _, s, e in tokenizer.tokenize(plain) for b in (s, e)}
         if annotation.start not in bounds or annotation.end not in bounds:
             misaligned.append(annotation)
@@ -221,11 +205,11 @@ def test_generated_district_synonyms_cover_all_aliases() -> None:
         alias: item["synonym"]
         for item in data["nlu"]
         if "synonym" in item
-        for alias in _examples(item["examples"])
+        for alias in block_examples(item["examples"])
     }
     lookup = next(item for item in data["nlu"] if item.get("lookup") == "district")
     for district in generate.load_districts(CITY_DIR):
-        assert district.name in _examples(lookup["examples"])
+        assert district.name in block_examples(lookup["examples"])
         for alias in district.aliases:
             assert synonyms[alias] == district.name
 
@@ -259,7 +243,7 @@ def test_service_items_come_from_the_guides_and_the_everyday_names() -> None:
     assert "社保" in items["社会保险"].aliases
     data = _load_yaml(NLU_DIR / generate.SERVICES_FILE)
     synonyms = {
-        alias: item["synonym"] for item in data["nlu"] if "synonym" in item for alias in _examples(item["examples"])
+        alias: item["synonym"] for item in data["nlu"] if "synonym" in item for alias in block_examples(item["examples"])
     }
     assert synonyms["公积金"] == "住房公积金"
 

@@ -16,13 +16,14 @@ dataset windows in memory; the result is the same.
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
+
+from tests.unit.nlu_examples import block_examples, plain_text
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NLU_DIR = REPO_ROOT / "nlu_data"
@@ -32,9 +33,6 @@ WINDOW = 20
 # Bare one- to four-character replies ("可以", "需要", "机票") are everyday words that also occur as
 # whole dataset answers; equality with them is not copying, so the equality check starts here.
 MIN_EQUAL_CHARS = 5
-
-# Rasa entity annotations: [text](entity), [text](entity:value), [text]{"entity": ...}.
-ANNOTATION = re.compile(r"\[([^\]]+?)\](?:\([^)]*\)|\{[^}]*\})")
 
 pytestmark = pytest.mark.needs_shared
 
@@ -50,21 +48,17 @@ def _examples() -> list[tuple[str, int, str]]:
     """(file name, line number, plain example) for every example of nlu_data/*.yml."""
     found = []
     for path in sorted(NLU_DIR.glob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        lines = path.read_text(encoding="utf-8").splitlines()
-        for item in data.get("nlu") or []:
+        text = path.read_text(encoding="utf-8")
+        line_numbers: dict[str, int] = {}
+        for number, line in enumerate(text.splitlines(), start=1):
+            line_numbers.setdefault(line.strip(), number)
+        for item in (yaml.safe_load(text) or {}).get("nlu") or []:
             block = item.get("examples")
-            if not isinstance(block, str):
-                continue
-            for raw in block.splitlines():
-                raw = raw.strip()
-                if not raw.startswith("- "):
-                    continue
-                example = raw[2:].strip()
-                line_no = next(
-                    (i + 1 for i, line in enumerate(lines) if line.strip() == raw), 0
+            if isinstance(block, str):
+                found.extend(
+                    (path.name, line_numbers.get(f"- {example}", 0), plain_text(example))
+                    for example in block_examples(block)
                 )
-                found.append((path.name, line_no, ANNOTATION.sub(r"\1", example)))
     return found
 
 
