@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 
 from routing.directory import CityDirectory
@@ -68,6 +69,38 @@ def test_status_query_for_known_and_unknown_numbers(assistant) -> None:
     assert "没有查到" in unknown
 
 
+def _parse(assistant, text: str) -> dict:
+    return httpx.post(f"{assistant.rasa_url}/model/parse", json={"text": text}, timeout=60).json()
+
+
+# Letters written for this test only (not in nlu_data): each is a boundary case between the kinds.
+LETTERS = {
+    "ask_info": "我家孩子今年九月上小学 户口在解放区 房子买在山阳区 房产证还没下来 "
+                "请问这种情况孩子能在山阳区报名入学吗 需要准备哪些材料",
+    "complain": "丰泽小区南门外这半个月天天有大货车夜里两点还在卸建材 噪音吵得整栋楼睡不着 "
+                "找物业也不管 请有关部门尽快制止",
+    "suggest": "现在办居住证要跑社区开证明 再去派出所排队 来回好几趟 "
+               "建议把居住证申请放到网上办 证件邮寄到家 方便我们外来务工人员",
+    "seek_help": "我父亲上个月突发脑梗住院 已经花了八万多 家里还有两个孩子上学 "
+                 "我一个人打零工实在撑不住了 求政府帮帮我们家",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(LETTERS))
+def test_letter_kinds_are_told_apart(assistant, kind: str) -> None:
+    """Long letters get their kind (LetterTypeClassifier after DIET) with a confidence above fallback."""
+    parsed = _parse(assistant, LETTERS[kind])
+    assert parsed["intent"]["name"] == kind
+    ranking = [item["confidence"] for item in parsed["intent_ranking"]]
+    assert ranking == sorted(ranking, reverse=True)
+    assert parsed["intent"]["confidence"] > 0.45  # FallbackClassifier threshold in bot/config.yml
+
+
+def test_short_turns_keep_their_intent(assistant) -> None:
+    assert _parse(assistant, "好的，就这样提交")["intent"]["name"] == "affirm"
+    assert _parse(assistant, "我要投诉")["intent"]["name"] == "complain"
+
+
 def test_out_of_scope_is_not_answered_from_the_knowledge_base(assistant) -> None:
     sender = assistant.new_sender()
     replies = assistant.say(sender, "今天天气怎么样")
@@ -78,17 +111,12 @@ def test_out_of_scope_is_not_answered_from_the_knowledge_base(assistant) -> None
 
 def test_nlu_extracts_district_phone_and_ticket_number(assistant) -> None:
     """Districts come from the spaCy entity_ruler (aliases mapped to names), numbers from regexes."""
-    import httpx
-
-    def parse(text: str) -> dict:
-        return httpx.post(f"{assistant.rasa_url}/model/parse", json={"text": text}, timeout=60).json()
-
-    complaint = parse("我住在中站，楼下饭店油烟太大，电话13912345678")
+    complaint = _parse(assistant, "我住在中站，楼下饭店油烟太大，电话13912345678")
     assert complaint["intent"]["name"] == "complain"
     entities = {(e["entity"], e["value"], e["extractor"]) for e in complaint["entities"]}
     assert ("district", "中站区", "SpacyEntityExtractor") in entities
     assert ("phone", "13912345678", "RegexEntityExtractor") in entities
 
-    status = parse("帮我查一下JZ20261122-0001")
+    status = _parse(assistant, "帮我查一下JZ20261122-0001")
     assert status["intent"]["name"] == "ask_ticket_status"
     assert [e["value"] for e in status["entities"] if e["entity"] == "ticket_number"] == ["JZ20261122-0001"]
