@@ -4,8 +4,8 @@ DIET does well on the short turns of a conversation ("我要投诉", "好的", "
 letters it learns the phrasings of our own examples too closely: a letter that describes a problem
 at length and ends with a question or a proposal is often filed under the wrong kind. A linear
 model over character and word TF-IDF plus the e5 sentence vector generalises better from the same
-examples (on the msga_messages letters: macro-F1 0.78 against DIET's 0.73, both trained on our own
-examples only).
+examples (`hotline eval intents` on msga_messages, trained on the same examples of ours, a fixed sample
+of 600 letters: macro-F1 0.752 with this component after DIET, 0.683 with DIET alone).
 
 So this component runs after DIET and only re-ranks among the letter intents: when DIET's top
 intent is one of them and the message is long enough to be a letter, this model chooses the kind.
