@@ -127,9 +127,11 @@ class LetterTypeClassifier(GraphComponent, IntentClassifier):
 
     def train(self, training_data: TrainingData) -> Resource:
         wanted = set(self._config["intents"])
-        examples = [m for m in training_data.intent_examples if m.get(INTENT) in wanted]
-        vectors = [_sentence_vector(m) for m in examples]
-        examples = [m for m, v in zip(examples, vectors) if v is not None]
+        pairs = [
+            (m, vector) for m in training_data.intent_examples
+            if m.get(INTENT) in wanted and (vector := _sentence_vector(m)) is not None
+        ]
+        examples = [m for m, _ in pairs]
         if len({m.get(INTENT) for m in examples}) < 2:
             logger.warning("LetterTypeClassifier: fewer than two letter intents with examples; not trained")
             return self._resource
@@ -138,7 +140,7 @@ class LetterTypeClassifier(GraphComponent, IntentClassifier):
         word_texts = [_words(m) for m in examples]
         features = hstack([
             chars.fit_transform(texts), words.fit_transform(word_texts),
-            csr_matrix(np.vstack([v for v in vectors if v is not None])),
+            csr_matrix(np.vstack([vector for _, vector in pairs])),
         ]).tocsr()
         classifier = LogisticRegression(C=float(self._config["C"]), max_iter=3000)
         classifier.fit(features, [m.get(INTENT) for m in examples])
