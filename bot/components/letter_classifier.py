@@ -7,10 +7,11 @@ model over character and word TF-IDF plus the e5 sentence vector generalises bet
 examples (`hotline eval intents` on msga_messages, trained on the same examples of ours, a fixed sample
 of 600 letters: macro-F1 0.752 with this component after DIET, 0.683 with DIET alone).
 
-So this component runs after DIET and only re-ranks among the letter intents: when DIET's top
-intent is one of them and the message is long enough to be a letter, this model chooses the kind.
-Every other intent (greet, request_human, emergency …) and every short turn keeps DIET's decision,
-and the fallback threshold still sees DIET's confidence that the message is a letter at all.
+So this component runs after DIET and only re-ranks among the letter intents: when the message is
+long enough to be a letter and DIET's letter intents together outweigh every other intent, this
+model chooses the kind (bot/components/letter_ranking.py). Every other intent (greet,
+request_human, emergency …) and every short turn keeps DIET's decision, and the fallback threshold
+still sees DIET's confidence that the message is a letter at all.
 Blending DIET's own letter probabilities in did worse at every weight tried: DIET is near-certain
 on letters it gets wrong.
 
@@ -29,12 +30,14 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.constants import TOKENS_NAMES
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+
+from bot.components.letter_ranking import is_letter, share_out
 
 logger = logging.getLogger(__name__)
 
@@ -62,23 +65,6 @@ def _words(message: Message) -> str:
 def _sentence_vector(message: Message) -> Optional[np.ndarray]:
     _, sentence = message.get_dense_features(TEXT)
     return None if sentence is None else np.asarray(sentence.features).reshape(-1)
-
-
-def share_out(ranking: List[Dict[str, Any]], letter_probs: Dict[str, float]) -> List[Dict[str, Any]]:
-    """DIET's ranking with its letter intents re-ranked by ``letter_probs``.
-
-    The most likely kind keeps the confidence DIET gave to the letter intents together (how sure we
-    are that this is a letter we understood, which is what the fallback threshold asks); the other
-    kinds get that confidence times their probability, so the ranking still shows the runner-up.
-    """
-    mass = sum(item[PREDICTED_CONFIDENCE_KEY] for item in ranking if item[INTENT_NAME_KEY] in letter_probs)
-    best = max(letter_probs, key=letter_probs.get)
-    others = [item for item in ranking if item[INTENT_NAME_KEY] not in letter_probs]
-    letters = [
-        {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: float(mass if name == best else mass * p)}
-        for name, p in letter_probs.items()
-    ]
-    return sorted(others + letters, key=lambda item: item[PREDICTED_CONFIDENCE_KEY], reverse=True)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -174,16 +160,15 @@ class LetterTypeClassifier(GraphComponent, IntentClassifier):
         return dict(zip(model["classes"], probs.tolist()))
 
     def process(self, messages: List[Message]) -> List[Message]:
-        wanted = set(self._config["intents"])
+        intents, min_chars = self._config["intents"], int(self._config["min_chars"])
         for message in messages:
-            top = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-            text = message.get(TEXT) or ""
-            if top not in wanted or len(text.strip()) < int(self._config["min_chars"]):
+            ranking = message.get(INTENT_RANKING) or []
+            if not is_letter(ranking, message.get(TEXT) or "", intents, min_chars):
                 continue
             probs = self._predict(message)
             if not probs:
                 continue
-            ranking = share_out(message.get(INTENT_RANKING) or [], probs)
+            ranking = share_out(ranking, probs)
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING, ranking, add_to_output=True)
         return messages
