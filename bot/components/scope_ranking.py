@@ -1,0 +1,37 @@
+"""When OutOfScopeGate overrides DIET, and what the ranking then looks like.
+
+Plain functions over Rasa's ranking dictionaries ({"name": …, "confidence": …}), with no Rasa
+import, so the rules can be unit-tested in the application environment.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List
+
+from bot.components.letter_ranking import CONFIDENCE, NAME
+
+OUT_OF_SCOPE = "out_of_scope"
+
+
+def should_gate(
+    ranking: List[Dict[str, Any]], p_out: float, has_entities: bool, gated_intents: Iterable[str],
+    threshold: float,
+) -> bool:
+    """Whether a message DIET took for a hotline matter is in fact an everyday request.
+
+    Only the intents that lead into the knowledge base, a form or a ticket lookup are gated;
+    conversation turns (greet, affirm, request_human, emergency …) always keep DIET's decision.
+    A message with a place, a phone or a ticket number in it is a caller answering a form, even
+    when it reads like small talk ("塔北路88号", "我手机13700001111").
+    """
+    if not ranking or has_entities:
+        return False
+    return ranking[0][NAME] in set(gated_intents) and p_out >= threshold
+
+
+def out_of_scope_first(ranking: List[Dict[str, Any]], p_out: float) -> List[Dict[str, Any]]:
+    """The ranking with out_of_scope on top at ``p_out``; the rest share what is left, in DIET's proportions."""
+    others = [item for item in ranking if item[NAME] != OUT_OF_SCOPE]
+    total = sum(item[CONFIDENCE] for item in others)
+    scale = (1.0 - p_out) / total if total > 0 else 0.0
+    rest = [{NAME: item[NAME], CONFIDENCE: float(item[CONFIDENCE] * scale)} for item in others]
+    return [{NAME: OUT_OF_SCOPE, CONFIDENCE: float(p_out)}] + sorted(rest, key=lambda i: i[CONFIDENCE], reverse=True)
