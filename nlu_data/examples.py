@@ -1,7 +1,11 @@
-"""Reading the hand-written NLU examples (nlu_data/*.yml), shared by the NLU data tests."""
+"""Reading the hand-written NLU examples (nlu_data/*.yml): the NLU data tests and the evaluations."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Iterable
+
+import yaml
 
 # Same shapes as Rasa's entity annotation syntax: [text](entity), [text](entity:value)
 # and [text]{"entity": ..., "value": ...}.
@@ -20,3 +24,14 @@ def block_examples(block: str) -> list[str]:
 def plain_text(example: str) -> str:
     """The example as a caller says it: entity annotations replaced by their text."""
     return ANNOTATION.sub(lambda m: m.group("text"), example)
+
+
+def intent_examples(paths: Iterable[Path]) -> list[tuple[str, str]]:
+    """(plain text, intent) of every example in the given Rasa NLU YAML files."""
+    pairs: list[tuple[str, str]] = []
+    for path in paths:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for item in document.get("nlu") or []:
+            if "intent" in item:
+                pairs.extend((plain_text(example), item["intent"]) for example in block_examples(item["examples"]))
+    return pairs

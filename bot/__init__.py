@@ -1,0 +1,1 @@
+"""The Rasa project: configuration, domain, dialogue data and custom NLU components."""
