@@ -1,7 +1,7 @@
 """Sends everyday requests that DIET took for hotline matters to out_of_scope.
 
 DIET learns "out of scope" from a few hundred examples among many intents, and a request such as
-"帮我购买2注25选5的彩票" or "根号76" can land on inform or ask_info with high confidence. A binary
+"帮我买两张今晚的电影票" or "九的平方根是几" can land on inform or ask_info with high confidence. A binary
 logistic regression (our out-of-scope examples against all others, over character TF-IDF and the
 e5 sentence vector) draws that one line better. It runs after the entity extractors and only
 overrides the intents listed in ``gated_intents`` when no entity was found
@@ -26,7 +26,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.logistic_component import INTENT_RANKING, LogisticComponent, sentence_vector
 from bot.components.scope_ranking import (
-    GATED_INTENTS, IN_SCOPE, OUT_OF_SCOPE, out_of_scope_first, should_gate,
+    GATED_INTENTS, IN_SCOPE, OUT_OF_SCOPE, gate_candidate, out_of_scope_first,
 )
 from bot.components.text_logistic import TextLogisticModel
 
@@ -64,15 +64,15 @@ class OutOfScopeGate(LogisticComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             ranking = message.get(INTENT_RANKING) or []
+            # the cheap checks first: most turns are never gated, so their text is not vectorised
+            has_entities = bool(message.get(ENTITIES))
+            if self._model is None or not gate_candidate(ranking, has_entities, self._config["gated_intents"]):
+                continue
             vector = sentence_vector(message)
-            if self._model is None or vector is None or not ranking:
+            if vector is None:
                 continue
             p_out = self._model.probabilities(message.get(TEXT) or "", vector)[OUT_OF_SCOPE]
-            gated = should_gate(
-                ranking, p_out, bool(message.get(ENTITIES)), self._config["gated_intents"],
-                float(self._config["threshold"]),
-            )
-            if gated:
+            if p_out >= float(self._config["threshold"]):
                 ranking = out_of_scope_first(ranking, p_out)
                 message.set(INTENT, ranking[0], add_to_output=True)
                 message.set(INTENT_RANKING, ranking, add_to_output=True)

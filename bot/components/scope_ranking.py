@@ -17,20 +17,15 @@ GATED_INTENTS = [
 ]
 
 
-def should_gate(
-    ranking: List[Dict[str, Any]], p_out: float, has_entities: bool, gated_intents: Iterable[str],
-    threshold: float,
-) -> bool:
-    """Whether a message DIET took for a hotline matter is in fact an everyday request.
+def gate_candidate(ranking: List[Dict[str, Any]], has_entities: bool, gated_intents: Iterable[str]) -> bool:
+    """Whether OutOfScopeGate may second-guess DIET on this message at all.
 
     Only the intents that lead into the knowledge base, a form or a ticket lookup are gated;
     conversation turns (greet, affirm, request_human, emergency …) always keep DIET's decision.
     A message with a place, a phone or a ticket number in it is a caller answering a form, even
     when it reads like small talk ("塔北路88号", "我手机13700001111").
     """
-    if not ranking or has_entities:
-        return False
-    return ranking[0][NAME] in set(gated_intents) and p_out >= threshold
+    return bool(ranking) and not has_entities and ranking[0][NAME] in set(gated_intents)
 
 
 def out_of_scope_first(ranking: List[Dict[str, Any]], p_out: float) -> List[Dict[str, Any]]:

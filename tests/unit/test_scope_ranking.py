@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.components.scope_ranking import out_of_scope_first, should_gate
+from bot.components.scope_ranking import gate_candidate, out_of_scope_first
 
 GATED = ["ask_info", "inform", "complain"]
 
@@ -12,21 +12,19 @@ def _ranking(**confidences: float) -> list[dict]:
     return [{"name": n, "confidence": c} for n, c in sorted(confidences.items(), key=lambda kv: -kv[1])]
 
 
-def test_content_intent_without_entities_is_gated_above_threshold() -> None:
-    ranking = _ranking(inform=0.8, out_of_scope=0.15, greet=0.05)
-    assert should_gate(ranking, 0.75, False, GATED, 0.7)
-    assert not should_gate(ranking, 0.65, False, GATED, 0.7)
+def test_content_intent_without_entities_is_a_candidate() -> None:
+    assert gate_candidate(_ranking(inform=0.8, out_of_scope=0.15, greet=0.05), False, GATED)
 
 
 def test_message_with_entities_keeps_dialogue_intent() -> None:
     # "塔北路88号" answers a form question, whatever the gate thinks of it
-    assert not should_gate(_ranking(inform=0.9, out_of_scope=0.1), 0.95, True, GATED, 0.7)
+    assert not gate_candidate(_ranking(inform=0.9, out_of_scope=0.1), True, GATED)
 
 
 def test_conversation_turns_are_never_gated() -> None:
-    assert not should_gate(_ranking(affirm=0.9, inform=0.1), 0.99, False, GATED, 0.7)
-    assert not should_gate(_ranking(emergency=0.9, complain=0.1), 0.99, False, GATED, 0.7)
-    assert not should_gate([], 0.99, False, GATED, 0.7)
+    assert not gate_candidate(_ranking(affirm=0.9, inform=0.1), False, GATED)
+    assert not gate_candidate(_ranking(emergency=0.9, complain=0.1), False, GATED)
+    assert not gate_candidate([], False, GATED)
 
 
 def test_out_of_scope_goes_first_and_the_rest_keep_their_order() -> None:
