@@ -73,3 +73,26 @@ def test_tickets_show_json_and_unknown_number(tmp_path, monkeypatch) -> None:
     missing = runner.invoke(app, ["tickets", "show", "JZ20990101-0001", "--json"])
     assert missing.exit_code == 1
     assert json.loads(missing.stdout)["error"] == "not_found"
+
+
+def test_eval_reference_says_what_is_wrong_with_its_dataset(tmp_path) -> None:
+    missing = runner.invoke(app, ["eval", "reference", "--dataset", str(tmp_path / "nope.jsonl"), "--label-field", "type"])
+    assert missing.exit_code == 1 and "not found" in " ".join(missing.output.split())
+    one_label = tmp_path / "one.jsonl"
+    one_label.write_text("\n".join(json.dumps({"text": f"路灯不亮第{i}次", "type": "投诉"}, ensure_ascii=False) for i in range(4)),
+                         encoding="utf-8")
+    result = runner.invoke(app, ["eval", "reference", "--dataset", str(one_label), "--label-field", "type", "--no-with-e5"])
+    assert result.exit_code == 1 and "fewer than two labels" in " ".join(result.output.split())
+
+
+def test_eval_reference_json_reports_each_feature_set(tmp_path) -> None:
+    rows = [{"text": f"请问办理居住证需要什么材料{i}", "type": "咨询"} for i in range(6)]
+    rows += [{"text": f"投诉楼下烧烤油烟太大{i}", "type": "投诉"} for i in range(6)]
+    data = tmp_path / "two.jsonl"
+    data.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in rows), encoding="utf-8")
+    result = runner.invoke(app, ["eval", "reference", "--dataset", str(data), "--label-field", "type",
+                                 "--folds", "3", "--no-with-e5", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["messages"] == 12 and [row["features"] for row in doc["rows"]] == ["chars"]
+    assert doc["rows"][0]["macro_f1"] == 1.0
