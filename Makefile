@@ -56,7 +56,7 @@ var/rasa_models/hotline.tar.gz: $(RASA_VENV)/.installed var/spacy_zh/meta.json $
 	$(RASA_VENV)/bin/rasa train --config bot/config.yml --domain bot/domain.yml \
 	  --data nlu_data bot/data --out var/rasa_models --fixed-model-name hotline
 
-# NLU cross-validation of the shipped pipeline (≈15 min on 2 CPUs; not part of `make test`).
+# NLU cross-validation of the shipped pipeline (≈60 min on 2 CPUs; not part of `make test`).
 # Summary files to keep: evaluation/reports/nlu_cv/{intent_report,RegexEntityExtractor_report}.json.
 nlu-cv: $(RASA_VENV)/.installed var/spacy_zh/meta.json
 	$(RASA_VENV)/bin/rasa test nlu --cross-validation --folds 3 --config bot/config.yml --nlu nlu_data \
