@@ -6,6 +6,8 @@ those messages. This module measures the reference on the same messages, so that
 can be read against a rerunnable number and not a remembered one.
 
 It uses stratified k-fold cross-validation: every message is scored by a model that did not see it.
+The model is LetterTypeClassifier's own regression (bot/components/text_logistic.py) without word
+features, trained on the messages instead of our examples.
 Two feature sets are measured:
 
 * ``chars``: character TF-IDF (1-3 grams) alone, the model the issue describes;
@@ -19,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
 import numpy as np
+
+from bot.components.text_logistic import TextLogisticModel
 
 Encoder = Callable[[Sequence[str]], np.ndarray]
 
@@ -39,16 +43,14 @@ class ReferenceResult:
     rows: list[ReferenceRow]
 
 
-def _design(train: Sequence[str], test: Sequence[str], vectors: Optional[np.ndarray], train_idx, test_idx):
-    from scipy.sparse import csr_matrix, hstack
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True)
-    x_train, x_test = chars.fit_transform(train), chars.transform(test)
-    if vectors is None:
-        return x_train, x_test
-    return (hstack([x_train, csr_matrix(vectors[train_idx])]).tocsr(),
-            hstack([x_test, csr_matrix(vectors[test_idx])]).tocsr())
+def _predict(texts: Sequence[str], vectors: np.ndarray, labels: np.ndarray, train_idx, test_idx, C: float) -> list[str]:
+    """Fits LetterTypeClassifier's own regression on the training fold and labels the held-out one."""
+    model = TextLogisticModel.fit([texts[i] for i in train_idx], vectors[train_idx], labels[train_idx].tolist(), C=C)
+    predicted = []
+    for i in test_idx:
+        probs = model.probabilities(texts[i], vectors[i])
+        predicted.append(max(probs, key=probs.get))
+    return predicted
 
 
 def cross_validate_reference(
@@ -56,13 +58,13 @@ def cross_validate_reference(
     encoder: Optional[Encoder] = None, C: float = 3.0,
 ) -> ReferenceResult:
     """k-fold macro-F1 and accuracy of the reference, pooled over all held-out predictions."""
-    from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import accuracy_score, f1_score
     from sklearn.model_selection import StratifiedKFold
 
     texts, gold = list(texts), np.asarray(list(labels))
     splits = list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(texts, gold))
-    variants: list[tuple[str, Optional[np.ndarray]]] = [("chars", None)]
+    # no sentence vector is a vector of width 0: character TF-IDF alone
+    variants: list[tuple[str, np.ndarray]] = [("chars", np.zeros((len(texts), 0), dtype=np.float32))]
     if encoder is not None:
         variants.append(("chars+e5", np.asarray(encoder(texts))))
     rows = []
@@ -70,11 +72,7 @@ def cross_validate_reference(
         predicted = np.empty(len(texts), dtype=object)
         per_fold = []
         for train_idx, test_idx in splits:
-            x_train, x_test = _design(
-                [texts[i] for i in train_idx], [texts[i] for i in test_idx], vectors, train_idx, test_idx
-            )
-            model = LogisticRegression(C=C, max_iter=3000).fit(x_train, gold[train_idx])
-            predicted[test_idx] = model.predict(x_test)
+            predicted[test_idx] = _predict(texts, vectors, gold, train_idx, test_idx, C)
             per_fold.append(round(float(f1_score(gold[test_idx], predicted[test_idx], average="macro")), 4))
         rows.append(ReferenceRow(
             features=name,
