@@ -11,9 +11,8 @@ features, trained on the messages instead of our examples.
 Two feature sets are measured:
 
 * ``chars``: character TF-IDF (1-3 grams) alone, the model the issue describes;
-* ``chars+e5``: the same plus the e5 sentence vector. This is the feature set of our own
-  LetterTypeClassifier, here trained on the messages themselves. It shows what that model family
-  reaches at best on this data.
+* ``chars+e5``: the same plus the e5 sentence vector, as LetterTypeClassifier uses it: what that
+  model family reaches at best on this data.
 """
 from __future__ import annotations
 
@@ -74,10 +73,11 @@ def cross_validate_reference(
         for train_idx, test_idx in splits:
             predicted[test_idx] = _predict(texts, vectors, gold, train_idx, test_idx, C)
             per_fold.append(round(float(f1_score(gold[test_idx], predicted[test_idx], average="macro")), 4))
+        pooled = predicted.astype(str)
         rows.append(ReferenceRow(
             features=name,
-            macro_f1=round(float(f1_score(gold, predicted.astype(str), average="macro")), 4),
-            accuracy=round(float(accuracy_score(gold, predicted.astype(str))), 4),
+            macro_f1=round(float(f1_score(gold, pooled, average="macro")), 4),
+            accuracy=round(float(accuracy_score(gold, pooled)), 4),
             fold_macro_f1=per_fold,
         ))
     return ReferenceResult(messages=len(texts), folds=folds, labels=sorted(set(gold.tolist())), rows=rows)

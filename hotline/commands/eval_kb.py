@@ -11,7 +11,7 @@ from typing import Any, Optional
 
 import typer
 
-from hotline.commands.common import console, fail
+from hotline.commands.common import console, fail, require_file
 from hotline.settings import load_settings
 
 
@@ -28,11 +28,6 @@ def _encoder(cache: bool) -> Any:
     from evaluation.embedding_cache import CachedEncoder
 
     return CachedEncoder(encoder, settings.var_dir / "cache" / "embeddings")
-
-
-def _require(path: Path, what: str) -> None:
-    if not path.exists():
-        fail(f"{what} not found: {path} (the public datasets live in ../shared/datasets/)")
 
 
 def _write(out: Optional[Path], name: str, doc: dict[str, Any]) -> Optional[Path]:
@@ -67,9 +62,9 @@ def retrieval(
     from evaluation.retrieval import PARTS, run_retrieval
     from knowledge_base.search import load_thresholds
 
-    _require(dataset, "dataset")
+    require_file(dataset, "Dataset")
     if distractor_file is not None:
-        _require(distractor_file, "distractor file")
+        require_file(distractor_file, "Distractor file")
     if part not in PARTS:
         fail("--part must be all, calibrate or report")
     thresholds = load_thresholds()
@@ -125,8 +120,8 @@ def ood(
     """Share of out-of-domain requests answered from the knowledge base, and of in-domain ones answered."""
     from evaluation.ood import run_ood, write_thresholds
 
-    _require(dataset, "dataset")
-    _require(in_domain, "in-domain dataset")
+    require_file(dataset, "Dataset")
+    require_file(in_domain, "In-domain dataset")
     encoder = _encoder(cache)
     try:
         report, tuned = run_ood(dataset, in_domain, encoder, text_field=text_field, target_ood=target, limit=limit)

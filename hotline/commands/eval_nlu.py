@@ -11,7 +11,7 @@ from typing import Optional
 
 import typer
 
-from hotline.commands.common import console, fail
+from hotline.commands.common import console, fail, require_file
 
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 
@@ -42,8 +42,7 @@ def intents(
     )
     from hotline.settings import load_settings
 
-    if not dataset.exists():
-        fail(f"Dataset {dataset} not found (the public datasets live in ../shared/datasets/).")
+    require_file(dataset, "Dataset")
     if bool(expect) == bool(label_map):
         fail("Give either --label-map (with --label-field) or --expect.")
     if label_map and not label_field:
@@ -199,8 +198,7 @@ def reference(
     from evaluation.intents_eval import as_dict, load_jsonl
     from evaluation.reference_baseline import cross_validate_reference
 
-    if not dataset.exists():
-        fail(f"Dataset {dataset} not found (the public datasets live in ../shared/datasets/).")
+    require_file(dataset, "Dataset")
     rows = [(text, label) for text, label in load_jsonl(dataset, text_field, label_field) if label]
     if len({label for _, label in rows}) < 2:
         fail(f"{dataset} has fewer than two labels in field {label_field!r}.")

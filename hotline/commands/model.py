@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from hotline.commands.common import console, fail
+from hotline.commands.common import console, fail, require_file
 from hotline.settings import load_settings
 
 app = typer.Typer(help="The embedding model", no_args_is_help=True)
@@ -53,8 +53,7 @@ def model_finetune(
     from evaluation.retrieval import PARTS, in_part, read_jsonl
     from knowledge_base.finetune import FinetuneSettings, finetune
 
-    if not dataset.exists():
-        fail(f"dataset not found: {dataset}")
+    require_file(dataset, "Dataset")
     if part not in PARTS:
         fail("--part must be all, calibrate or report")
     settings = load_settings()
