@@ -14,7 +14,7 @@ KB_SOURCES := $(wildcard $(CITY_DIR)/knowledge/*) $(addprefix knowledge_base/,en
 RASA_SOURCES := $(wildcard bot/*.yml bot/data/*.yml bot/components/*.py nlu_data/*.yml nlu_data/generated/*.yml nlu_data/jieba/*)
 
 .PHONY: setup setup-browser run test lock clean-var nlu-cv
-setup: $(VENV)/.installed $(RASA_VENV)/.installed $(MODEL_DIR)/modules.json var/kb/meta.json var/routing/model.pkl var/spacy_zh/meta.json var/rasa_models/hotline.tar.gz
+setup: $(VENV)/.installed $(RASA_VENV)/.installed $(MODEL_DIR)/modules.json var/kb/meta.json var/routing/model.json var/spacy_zh/meta.json var/rasa_models/hotline.tar.gz
 	@echo "Setup complete."
 
 $(VENV)/.installed: requirements/app.lock pyproject.toml
@@ -43,7 +43,7 @@ nlu_data/jieba/userdict.txt: $(VENV)/.installed nlu_data/generate.py nlu_data/se
 	touch $@
 
 ROUTING_SOURCES := $(addprefix $(CITY_DIR)/,departments.yaml routing_rules.yaml matters.yaml routing_examples.yaml) $(wildcard routing/*.py)
-var/routing/model.pkl: $(MODEL_DIR)/modules.json $(ROUTING_SOURCES) knowledge_base/encoder.py knowledge_base/onnx_engine.py
+var/routing/model.json: $(MODEL_DIR)/modules.json $(ROUTING_SOURCES) knowledge_base/encoder.py knowledge_base/onnx_engine.py
 	@echo "== [$$(date +%T)] Routing classifier (e5 + linear models on our routing examples)"
 	$(VENV)/bin/hotline routing train
 

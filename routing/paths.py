@@ -14,7 +14,8 @@ def routing_dir() -> Path:
 
 
 def default_model_path() -> Path:
-    return routing_dir() / "model.pkl"
+    """The model's JSON manifest; its arrays are ``model.npz`` beside it (routing.classifier)."""
+    return routing_dir() / "model.json"
 
 
 def default_history_path() -> Path:

@@ -164,8 +164,9 @@ class Router:
     ) -> Router:
         """Build a router from the city directory (rules, taxonomy) and, when present, a trained model.
 
-        ``model_path`` defaults to ``<var>/routing/model.pkl`` (used only if it exists); pass None for
-        rules only. ``encoder_dir`` defaults to the e5 model folder of the settings.
+        ``model_path`` defaults to ``<var>/routing/model.json`` (with ``model.npz``; used only if it
+        exists, an old ``model.pkl`` is ignored); pass None for rules only. ``encoder_dir`` defaults
+        to the e5 model folder of the settings.
         """
         city_dir = Path(city_dir)
         directory = CityDirectory.load(city_dir)
@@ -430,25 +431,36 @@ def parse_rules(config: dict[str, Any]) -> list[RoutingRule]:
 def _load_classifier(model_path: Any, encoder_dir: Path | None) -> tuple[Any, Any]:
     """(classifier, embed) or (None, None) when there is no usable model: rules only."""
     from routing import paths
-    from routing.classifier import RoutingClassifier
-    from routing.embedding import LazyEmbedder
+    from routing.classifier import RoutingClassifier, model_files
 
     if model_path is None:
         return None, None
     path = paths.default_model_path() if model_path is _DEFAULT else Path(model_path)
-    if not path.exists():
+    manifest, _ = model_files(path)  # refuses a .pkl path: pickles are never opened
+    if not manifest.exists():
         if model_path is not _DEFAULT:
-            raise FileNotFoundError(f"routing model {path} not found; run `hotline routing train`")
+            raise FileNotFoundError(f"routing model {manifest} not found; run `hotline routing train`")
+        if (manifest.parent / "model.pkl").exists():
+            logger.warning("ignoring the old pickled routing model in %s; run `hotline routing train`", manifest.parent)
         return None, None
-    embedder = LazyEmbedder(encoder_dir or paths.default_encoder_dir())
-    if not embedder.available():
-        logger.warning("routing model %s found but no embedding model in %s: rules only", path, embedder.model_dir)
+    embedder = _embedder(encoder_dir or paths.default_encoder_dir())
+    if embedder is None:
         return None, None
     try:
-        return RoutingClassifier.load(path), embedder
+        return RoutingClassifier.load(manifest), embedder
     except Exception:  # noqa: BLE001 - an unreadable model must not stop the router
-        logger.exception("could not load routing model %s: rules only", path)
+        logger.exception("could not load routing model %s: rules only", manifest)
         return None, None
+
+
+def _embedder(model_dir: Path) -> Any:
+    from routing.embedding import LazyEmbedder
+
+    embedder = LazyEmbedder(model_dir)
+    if not embedder.available():
+        logger.warning("routing model found but no embedding model in %s: rules only", embedder.model_dir)
+        return None
+    return embedder
 
 
 def fuse_raw(

@@ -53,7 +53,7 @@ def test_calibration_is_monotone(classifier: RoutingClassifier) -> None:
 
 
 def test_save_and_load_round_trip(classifier: RoutingClassifier, tmp_path: Path) -> None:
-    path = tmp_path / "model.pkl"
+    path = tmp_path / "model.json"
     classifier.save(path)
     loaded = RoutingClassifier.load(path)
     text = "宽带老是掉线"
@@ -64,7 +64,7 @@ def test_save_and_load_round_trip(classifier: RoutingClassifier, tmp_path: Path)
 
 def test_router_without_model_file_raises_when_asked_explicitly(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
-        Router.from_city_dir(CITY_DIR, model_path=tmp_path / "missing.pkl")
+        Router.from_city_dir(CITY_DIR, model_path=tmp_path / "missing.json")
 
 
 def test_fused_decision_explains_itself(router: Router) -> None:

@@ -103,4 +103,4 @@ def test_import_history_command_imports_and_retrains(tmp_path: Path, monkeypatch
     report = json.loads(result.output.splitlines()[0])
     assert report["imported"] == 3 and report["unmapped"] == {"海关": 1}
     trained = json.loads(result.output.splitlines()[1])
-    assert trained["history"] == 3 and (tmp_path / "routing" / "model.pkl").exists()
+    assert trained["history"] == 3 and (tmp_path / "routing" / "model.json").exists()
