@@ -18,7 +18,7 @@ from tickets.status import (
     WorkOrderStatus,
     can_transition,
 )
-from tickets.store import CHINA_TZ, EventDraft, TicketStore, WorkOrderView, _aware
+from tickets.store import CHINA_TZ, EventDraft, Step, TicketStore, WorkOrderView, _aware
 
 A = WorkOrderAction
 _UNSET = object()
@@ -77,10 +77,23 @@ class WorkOrderLifecycle:
     ) -> WorkOrderView:
         """转办 (confirms the routing of an order waiting for review) — or 改派 for a returned order."""
         department = _text(department, "承办单位", 64)
+        dispatch = self.dispatch_step(department, local_government=local_government, note=note)
 
         def step(order: WorkOrder, now: datetime) -> list[EventDraft]:
             if order.status == WorkOrderStatus.RETURNED:
                 return self._reassign_step(order, now, department, local_government, note)
+            return dispatch(order, now)
+
+        return self.store.mutate(number, step, actor)[0]
+
+    def dispatch_step(
+        self, department: str, *, local_government: str | None | object = _UNSET, note: str | None = None
+    ) -> Step:
+        """The 转办 step on its own, for the store to run inside another transaction
+        (tickets/intake.py: created and dispatched at once)."""
+        department = _text(department, "承办单位", 64)
+
+        def step(order: WorkOrder, now: datetime) -> list[EventDraft]:
             if local_government is not _UNSET:
                 order.local_government = local_government  # type: ignore[assignment]
             order.department = department
@@ -88,7 +101,7 @@ class WorkOrderLifecycle:
             co = f"（协办：{order.local_government}）" if order.local_government else ""
             return [move(order, A.DISPATCH, _join(f"转办至{department}{co}", note))]
 
-        return self.store.mutate(number, step, actor)[0]
+        return step
 
     def reassign(
         self, number: str, department: str, *, actor: str,

@@ -64,6 +64,11 @@ class WorkOrder(Base):
     extension_reason: Mapped[str | None] = mapped_column(Text)
     # When the last 督办 was issued; the sweep issues one per missed deadline.
     supervised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A reference callers may be told instead of the sequential number (tickets/references.py).
+    # Nullable only so that SQLite needs no table rebuild; the store and migration 0003 fill it.
+    public_ref: Mapped[str | None] = mapped_column(String(16), unique=True, index=True)
+    # When the caller's personal data was removed (PIPL art. 47 or the retention period).
+    redacted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, default=utc_now, onupdate=utc_now
@@ -104,6 +109,49 @@ class SatisfactionRating(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utc_now)
 
 
+class WorkOrderCounter(Base):
+    """The last sequence number handed out per (prefix, Beijing day), bumped atomically."""
+
+    __tablename__ = "work_order_counters"
+
+    prefix: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class AccessLogEntry(Base):
+    """Who read which order's personal data, when, and why."""
+
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utc_now, index=True)
+    actor: Mapped[str] = mapped_column(String(64), nullable=False)
+    work_order_number: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
+    purpose: Mapped[str] = mapped_column(String(200), nullable=False)
+
+
+HANDOFF_STATUSES = ("waiting", "taken", "closed")
+
+
+class Handoff(Base):
+    """A conversation handed to a human agent, with the summary only agents may see."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (
+        CheckConstraint("status IN ('waiting', 'taken', 'closed')", name="ck_handoffs_status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    channel: Mapped[str] = mapped_column(String(32), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utc_now)
+    summary: Mapped[str] = mapped_column(Text, nullable=False)  # JSON object
+    status: Mapped[str] = mapped_column(String(8), nullable=False, default="waiting", index=True)
+    taken_by: Mapped[str | None] = mapped_column(String(64))
+    taken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class AppendOnlyError(RuntimeError):
     """Raised when code tries to change or delete a work-order event."""
 
@@ -116,4 +164,6 @@ event.listen(WorkOrderEvent, "before_update", _refuse_change)
 event.listen(WorkOrderEvent, "before_delete", _refuse_change)
 
 # The ORM guard above does not stop raw SQL; the database refuses too: triggers created by
-# the migrations (migrations/versions/0001_work_orders.py).
+# the migrations (migrations/versions/0001_work_orders.py). The one exception, since 0003: the
+# note and actor of an event of a redacted order may be rewritten (TicketStore.redact, with Core
+# UPDATE statements, which do not pass through this ORM guard).

@@ -85,6 +85,7 @@ class WorkOrderAction(StrEnum):
     URGE = "催办"               # the caller asked again
     RATE = "评价"               # the caller's satisfaction score
     NOTE = "备注"
+    REDACT = "信息删除"         # the caller's personal data was removed (tombstone; no personal data)
 
 
 S = WorkOrderStatus

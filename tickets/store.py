@@ -1,4 +1,4 @@
-"""Durable storage of work orders: numbering, idempotent creation and look-up.
+"""Durable storage of work orders: numbering, idempotent creation, look-up, redaction, access log.
 
 Works on a SQLite file (default, several processes may write: WAL + busy timeout + writers take
 the lock up front) and on PostgreSQL by URL. Only frozen views leave this module, never ORM
@@ -20,15 +20,26 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
 
 import yaml
-from sqlalchemy import Engine, and_, create_engine, event, func, or_, select
+from sqlalchemy import Engine, and_, create_engine, event, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 from tickets.errors import InvalidOperation, WorkOrderNotFound
-from tickets.models import SatisfactionRating, WorkOrder, WorkOrderEvent
-from tickets.status import INITIAL_STATUS, WorkOrderKind
+from tickets.models import (
+    AccessLogEntry,
+    Handoff,
+    SatisfactionRating,
+    WorkOrder,
+    WorkOrderCounter,
+    WorkOrderEvent,
+)
+from tickets.redaction import REDACTED, REDACTED_ID, scrub
+from tickets.references import find_public_ref, new_public_ref, normalize_public_ref
+from tickets.status import INITIAL_STATUS, WorkOrderAction, WorkOrderKind
 from tickets.time_limits import TimeLimits
 
 try:
@@ -88,6 +99,9 @@ class NewWorkOrder:
     conversation_id: str | None = None
     urgency: str | None = None  # a tier of time_limits.yaml (一般, 紧急 …); None: the default tier
     matter: str | None = None  # matter category, for per-matter time limits
+    # The caller's reference (tickets/references.py). Given: it is this submission's idempotency
+    # key (a retry with it returns the order it made). None: the store draws one.
+    public_ref: str | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +127,8 @@ class WorkOrderView:
     extension_days: int | None = None
     extension_reason: str | None = None
     supervised_at: datetime | None = None
+    public_ref: str | None = None
+    redacted_at: datetime | None = None  # personal data removed (TicketStore.redact)
 
     def is_overdue(self, now: datetime) -> bool:
         """Past its deadline while the department or the centre still owes an answer."""
@@ -162,7 +178,7 @@ def _blank_to_none(value: str | None) -> str | None:
 
 
 _V = TypeVar("_V", "WorkOrderView", "EventView")
-_TIME_FIELDS = frozenset({"created_at", "updated_at", "at", "due_at", "supervised_at"})
+_TIME_FIELDS = frozenset({"created_at", "updated_at", "at", "due_at", "supervised_at", "redacted_at"})
 
 
 def _view(row: WorkOrder | WorkOrderEvent, view_type: type[_V]) -> _V:
@@ -239,20 +255,28 @@ class TicketStore:
         self.close()
 
     # ------------------------------------------------------------------ create
-    def create_work_order(self, new: NewWorkOrder, actor: str = "assistant") -> WorkOrderView:
+    def create_work_order(
+        self, new: NewWorkOrder, actor: str = "assistant", *, then: Step | None = None
+    ) -> WorkOrderView:
         """Store a new order with the next number of the day, or return the one already filed.
 
-        Same ``conversation_id`` and same content → the existing order (a retried request).
-        A lost race for a number or for the idempotency key rolls back and tries again.
+        A retried request returns the existing order: same ``public_ref``, or same
+        ``conversation_id`` and same content. ``then(order, now)`` runs in the same transaction,
+        only when the order is new, and its events are recorded after 受理; tickets/intake.py
+        dispatches that way, so a submission is created and dispatched exactly once.
+        Numbers come from a counter row bumped atomically, so creators never collide on one; a
+        lost race for the idempotency key (or SQLite busy) rolls back and tries again.
         """
         kind = WorkOrderKind(new.kind).value  # ValueError for an unknown kind
         if not new.description or not new.description.strip():
             raise ValueError("a work order needs a description")
+        if new.public_ref is not None and normalize_public_ref(new.public_ref) is None:
+            raise InvalidOperation(f"查询码格式不对：{new.public_ref!r}")
         digest = content_hash(new)
         last_error: Exception | None = None
         for attempt in range(CREATE_ATTEMPTS):
             try:
-                return self._create_once(new, kind, digest, actor)
+                return self._create_once(new, kind, digest, actor, then)
             except IntegrityError as error:
                 last_error = error
             except OperationalError as error:
@@ -262,15 +286,22 @@ class TicketStore:
             time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))
         raise RuntimeError(f"could not create a work order after {CREATE_ATTEMPTS} attempts") from last_error
 
-    def _create_once(self, new: NewWorkOrder, kind: str, digest: str, actor: str) -> WorkOrderView:
+    def _create_once(
+        self, new: NewWorkOrder, kind: str, digest: str, actor: str, then: Step | None
+    ) -> WorkOrderView:
         now = self.now()
         day = now.astimezone(CHINA_TZ).strftime("%Y%m%d")
+        public_ref = normalize_public_ref(new.public_ref) if new.public_ref is not None else None
         with Session(self._write_engine, expire_on_commit=False) as session:
-            with session.begin():
-                existing = self._find_duplicate(session, _blank_to_none(new.conversation_id), digest)
-                if existing is not None:
-                    return _order_view(existing)
+            with session.begin() as transaction:
+                # The counter first: on PostgreSQL its row lock queues creators of the day, so
+                # the duplicate check below sees whatever the one before us committed.
                 seq = self._next_seq(session, day)
+                existing = self._find_duplicate(session, _blank_to_none(new.conversation_id), digest, public_ref)
+                if existing is not None:
+                    view = _order_view(existing)
+                    transaction.rollback()  # give the number back: no gaps in the day's numbers
+                    return view
                 urgency = self.time_limits.tier(_blank_to_none(new.urgency))
                 matter = _blank_to_none(new.matter)
                 order = WorkOrder(
@@ -293,6 +324,7 @@ class TicketStore:
                     urgency=urgency,
                     matter=matter,
                     due_at=self.time_limits.due_at(now, urgency, matter),
+                    public_ref=public_ref or new_public_ref(),
                     created_at=now,
                     updated_at=now,
                 )
@@ -308,23 +340,52 @@ class TicketStore:
                 )
                 session.add(order)
                 session.flush()
+                if then is not None:
+                    session.add_all(_event_rows(order, then(order, now), actor, now))
+                    session.flush()
                 view = _order_view(order)
             return view
 
     @staticmethod
-    def _find_duplicate(session: Session, conversation_id: str | None, digest: str) -> WorkOrder | None:
-        if not conversation_id:
+    def _find_duplicate(
+        session: Session, conversation_id: str | None, digest: str, public_ref: str | None
+    ) -> WorkOrder | None:
+        keys = []
+        if public_ref:
+            keys.append(WorkOrder.public_ref == public_ref)
+        if conversation_id:
+            keys.append(and_(WorkOrder.conversation_id == conversation_id, WorkOrder.content_hash == digest))
+        if not keys:
             return None
-        query = select(WorkOrder).where(
-            WorkOrder.conversation_id == conversation_id, WorkOrder.content_hash == digest
+        # An order found by its public reference wins over one found by content.
+        query = select(WorkOrder).where(or_(*keys)).order_by(
+            (WorkOrder.public_ref == public_ref).desc() if public_ref else WorkOrder.id, WorkOrder.id
         )
         return session.scalars(query).first()
 
     def _next_seq(self, session: Session, day: str) -> int:
-        query = select(func.max(WorkOrder.number_seq)).where(
-            WorkOrder.number_prefix == self.ticket_prefix, WorkOrder.number_day == day
+        """Bump and return the day's counter in one statement (insert-on-conflict … RETURNING).
+
+        A missing counter row starts after the highest number already filed that day, so orders
+        numbered before the counter existed are never numbered again.
+        """
+        dialect = session.get_bind().dialect.name
+        insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}.get(dialect)
+        if insert is None:
+            raise NotImplementedError(f"work-order numbering supports SQLite and PostgreSQL, not {dialect}")
+        counter = WorkOrderCounter.__table__
+        first = select(
+            literal(self.ticket_prefix), literal(day), func.coalesce(func.max(WorkOrder.number_seq), 0) + 1
+        ).where(WorkOrder.number_prefix == self.ticket_prefix, WorkOrder.number_day == day)
+        statement = (
+            insert(counter)
+            .from_select(["prefix", "day", "last_seq"], first)
+            .on_conflict_do_update(
+                index_elements=[counter.c.prefix, counter.c.day], set_={"last_seq": counter.c.last_seq + 1}
+            )
+            .returning(counter.c.last_seq)
         )
-        return (session.scalar(query) or 0) + 1
+        return int(session.execute(statement).scalar_one())
 
     # ------------------------------------------------------------------ read
     def get(self, number: str) -> WorkOrderView | None:
@@ -332,6 +393,23 @@ class TicketStore:
         with Session(self.engine) as session:
             order = self._load(session, number)
             return _order_view(order) if order is not None else None
+
+    def find_by_reference(self, text: str) -> WorkOrderView | None:
+        """The order named by its work-order number or its public reference.
+
+        Either may come in any case, full-width, with spaces or dashes, or inside a sentence.
+        """
+        if not text or not text.strip():
+            return None
+        order = self.get(text)
+        if order is not None:
+            return order
+        reference = normalize_public_ref(text) or find_public_ref(text)
+        if reference is None:
+            return None
+        with Session(self.engine) as session:
+            row = session.scalars(select(WorkOrder).where(WorkOrder.public_ref == reference)).first()
+            return _order_view(row) if row is not None else None
 
     def events(self, number: str) -> list[EventView]:
         """The order's events, oldest first (empty for an unknown number)."""
@@ -405,14 +483,7 @@ class TicketStore:
                 order = self._load(session, number, for_update=True)
                 if order is None:
                     raise WorkOrderNotFound(number)
-                drafts = step(order, now)
-                rows = [
-                    WorkOrderEvent(
-                        work_order_id=order.id, at=now, actor=actor, action=str(draft.action),
-                        from_status=draft.from_status, to_status=draft.to_status, note=draft.note,
-                    )
-                    for draft in drafts
-                ]
+                rows = _event_rows(order, step(order, now), actor, now)
                 session.add_all(rows)
                 if rows:
                     order.updated_at = now
@@ -425,11 +496,13 @@ class TicketStore:
         Bumps ``updated_at``. Transition actions (转办, 答复 …) are refused: they go through the
         lifecycle so their state checks apply. Unknown numbers raise WorkOrderNotFound.
         """
-        from tickets.status import TRANSITION_ACTIONS, WorkOrderAction
+        from tickets.status import TRANSITION_ACTIONS
 
         action = _require_text(action, "action", 32)
         if action in {a.value for a in TRANSITION_ACTIONS} or action == WorkOrderAction.REGISTER:
             raise InvalidOperation(f"“{action}”会改变工单状态，须通过工单流转办理，不能直接记录。")
+        if action == WorkOrderAction.REDACT:
+            raise InvalidOperation("删除个人信息须通过专门的删除操作办理，不能直接记录。")
         note = _blank_to_none(note)
         _, rows = self.mutate(number, lambda order, now: [EventDraft(action, note)], actor)
         return rows[0]
@@ -468,6 +541,61 @@ class TicketStore:
         with Session(self.engine) as session:
             return list(session.scalars(query))
 
+    # ------------------------------------------------------------------ personal data
+    def redact(self, number: str, actor: str, reason: str) -> WorkOrderView:
+        """Remove the caller's personal data from an order (PIPL art. 47; the retention job).
+
+        Clears phone, address and conversation id, replaces the description with REDACTED,
+        scrubs event notes and the caller's actor name, pseudonymises satisfaction ratings and
+        empties the conversation's hand-off summaries, then records a 信息删除 event (actor and
+        reason, scrubbed too) and ``redacted_at``. Status, department, district, dates and the
+        events themselves stay for statistics. Idempotent: an already redacted order is returned
+        unchanged. Unknown numbers raise WorkOrderNotFound.
+        """
+        reason = _require_text(reason, "删除原因", 500)
+
+        def step(order: WorkOrder, now: datetime) -> list[EventDraft]:
+            if order.redacted_at is not None:
+                return []
+            session = Session.object_session(order)
+            assert session is not None
+            known = [order.phone, order.address, order.description, order.conversation_id]
+            _redact_related(session, order, known)
+            order.phone = order.address = None
+            order.description = REDACTED
+            order.conversation_id = None
+            order.content_hash = hashlib.sha256(f"redacted:{order.number}".encode()).hexdigest()
+            order.extension_reason = scrub(order.extension_reason, known)
+            order.redacted_at = now
+            session.flush()  # the event trigger lets notes change only once redacted_at is set
+            _scrub_events(session, order.id, known)
+            return [EventDraft(WorkOrderAction.REDACT.value, scrub(reason, known))]
+
+        return self.mutate(number, step, actor)[0]
+
+    def record_access(self, actor: str, number: str, purpose: str) -> None:
+        """Note that ``actor`` read the personal data of order ``number`` for ``purpose``."""
+        actor = _require_text(actor, "actor", 64)
+        purpose = _require_text(purpose, "purpose", 200)
+        reference = _require_text(number, "number", 200)
+        canonical = normalize_ticket_number(reference, prefix=self.ticket_prefix) or reference[:32]
+        with Session(self._write_engine) as session:
+            with session.begin():
+                session.add(AccessLogEntry(at=self.now(), actor=actor, work_order_number=canonical, purpose=purpose))
+
+    def access_log(self, number: str | None = None, limit: int = 100) -> list[AccessView]:
+        """Recorded reads, newest first; with ``number`` only that order's."""
+        query = select(AccessLogEntry).order_by(AccessLogEntry.id.desc()).limit(max(1, min(limit, 10_000)))
+        if number is not None:
+            canonical = normalize_ticket_number(number, prefix=self.ticket_prefix) or number.strip()[:32]
+            query = query.where(AccessLogEntry.work_order_number == canonical)
+        with Session(self.engine) as session:
+            return [
+                AccessView(at=_local(row.at), actor=row.actor, work_order_number=row.work_order_number,
+                           purpose=row.purpose)
+                for row in session.scalars(query)
+            ]
+
     def now(self) -> datetime:
         """The store's clock, in UTC (tests pass a fake clock)."""
         return _aware(self._clock()).astimezone(timezone.utc)
@@ -492,6 +620,57 @@ class EventDraft:
     to_status: str | None = None
 
 
+# A change to one order inside the store's transaction: checks and edits it, says what happened.
+Step = Callable[[WorkOrder, datetime], "list[EventDraft]"]
+
+
+@dataclass(frozen=True)
+class AccessView:
+    """One read of an order's personal data."""
+
+    at: datetime
+    actor: str
+    work_order_number: str
+    purpose: str
+
+
+def _event_rows(order: WorkOrder, drafts: list[EventDraft], actor: str, now: datetime) -> list[WorkOrderEvent]:
+    return [
+        WorkOrderEvent(
+            work_order_id=order.id, at=now, actor=actor, action=str(draft.action),
+            from_status=draft.from_status, to_status=draft.to_status, note=draft.note,
+        )
+        for draft in drafts
+    ]
+
+
+def _scrub_events(session: Session, order_id: int, known: list[str | None]) -> None:
+    """Rewrite the personal parts of an order's event notes and caller actors.
+
+    Core UPDATEs: the ORM refuses to change events, and the database allows it only for the
+    note and actor of a redacted order (migration 0003).
+    """
+    table = WorkOrderEvent.__table__
+    rows = session.execute(select(table.c.id, table.c.actor, table.c.note).where(table.c.work_order_id == order_id))
+    for event_id, actor, note in rows.all():
+        new_note = scrub(note, known)
+        new_actor = f"caller:{REDACTED_ID}" if actor.startswith("caller:") else actor
+        if (new_note, new_actor) != (note, actor):
+            session.execute(update(table).where(table.c.id == event_id).values(note=new_note, actor=new_actor))
+
+
+def _redact_related(session: Session, order: WorkOrder, known: list[str | None]) -> None:
+    """Satisfaction ratings and hand-off summaries of the order's conversation."""
+    ratings = SatisfactionRating.__table__
+    of_order = ratings.c.work_order_number == order.number
+    condition = or_(of_order, ratings.c.conversation_id == order.conversation_id) if order.conversation_id else of_order
+    session.execute(update(ratings).where(condition).values(conversation_id=REDACTED_ID))
+    if order.conversation_id:
+        from tickets.handoffs import redact_handoffs
+
+        redact_handoffs(session, order.conversation_id)
+
+
 def _require_text(value: str | None, name: str, max_length: int) -> str:
     value = (value or "").strip()
     if not value:
@@ -503,20 +682,23 @@ def _require_text(value: str | None, name: str, max_length: int) -> str:
 
 def _make_engine(database_url: str) -> Engine:
     url = make_url(database_url)
+    # hide_parameters: a failed statement's message must not carry a caller's phone or address.
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
     database = url.database or ""
     in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
     if in_memory:
         # One shared connection, otherwise every connection sees its own empty database.
         engine = create_engine(
-            url, poolclass=StaticPool, connect_args={"check_same_thread": False}
+            url, poolclass=StaticPool, connect_args={"check_same_thread": False}, hide_parameters=True
         )
     else:
         Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+            url,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            hide_parameters=True,
         )
     _configure_sqlite(engine, wal=not in_memory)
     return engine
