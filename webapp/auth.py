@@ -1,6 +1,7 @@
 """Bearer-token authentication of departments and agents (hashes in tickets/tokens.py)."""
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -8,28 +9,48 @@ from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from hotline.settings import load_settings
-from tickets.tokens import FILE_NAME, Principal, TokenRegistry, local_tokens_file
+from tickets.tokens import ENV_VARIABLES, FILE_NAME, Principal, TokenConfigError, TokenRegistry, local_tokens_file
 from webapp.errors import ApiError
 
+logger = logging.getLogger(__name__)
 _bearer = HTTPBearer(auto_error=False, description="承办单位或坐席的访问令牌（Bearer）")
 _cache: dict[str, object] = {}
 
 
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """Changes whenever the file is rewritten (tickets/tokens.py replaces it: a new inode)."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
 def _signature(paths: list[Path]) -> tuple:
-    stamps = tuple(p.stat().st_mtime_ns if p.exists() else None for p in paths)
-    env = (os.environ.get("HOTLINE_DEPARTMENT_TOKENS"), os.environ.get("HOTLINE_AGENT_TOKENS"))
-    return (tuple(map(str, paths)), stamps, env)
+    env = tuple(os.environ.get(variable) for variable in ENV_VARIABLES)
+    return (tuple(map(str, paths)), tuple(_stamp(p) for p in paths), env)
 
 
 def registry() -> TokenRegistry:
-    """The token registry, re-read when a token file or the token variables change."""
+    """The token registry, re-read when a token file (issue, revocation) or the token variables change.
+
+    Expiry is checked on every request. A token configuration that breaks the rules (a short token,
+    a malformed hash) refuses every request until it is fixed.
+    """
     settings = load_settings()
     paths = [settings.city_dir / FILE_NAME, local_tokens_file(settings.var_dir)]
     signature = _signature(paths)
     if _cache.get("signature") != signature:
-        _cache["registry"] = TokenRegistry.load(settings.city_dir, settings.var_dir)
+        try:
+            _cache["registry"] = TokenRegistry.load(settings.city_dir, settings.var_dir)
+        except TokenConfigError as error:
+            logger.error("API tokens refused: %s", error)
+            _cache["registry"] = error
         _cache["signature"] = signature
-    return _cache["registry"]  # type: ignore[return-value]
+    loaded = _cache["registry"]
+    if isinstance(loaded, TokenConfigError):
+        raise ApiError(503, "token_config", "访问令牌配置有误，接口暂不可用，请联系系统管理员。")
+    return loaded  # type: ignore[return-value]
 
 
 def principal(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:

@@ -74,11 +74,16 @@ def tickets_sweep(as_json: bool = typer.Option(False, "--json", help="Print one 
 def tickets_token(
     name: str = typer.Argument(..., help="Department name (as in departments.yaml, aliases accepted) or agent name"),
     agent: bool = typer.Option(False, "--agent", help="An agent (坐席) token instead of a department token"),
-    revoke: bool = typer.Option(False, "--revoke", help="Revoke this name's tokens instead of issuing one"),
+    revoke: bool = typer.Option(False, "--revoke", help="Revoke this name's tokens (environment ones too) instead of issuing one"),
+    days: int = typer.Option(90, "--days", min=1, help="Days until the new token expires"),
 ) -> None:
-    """Issue an API token (printed once; only its SHA-256 hash is written to var/)."""
+    """Issue an API token (printed once; only its SHA-256 hash is written to var/), or revoke a name's tokens."""
+    from datetime import timedelta
+
     from routing.directory import CityDirectory
-    from tickets.tokens import issue_token, local_tokens_file, revoke_tokens
+    from tickets.tokens import (
+        Principal, TokenConfigError, environment_hashes, issue_token, local_tokens_file, now_utc, revoke_tokens,
+    )
 
     settings = load_settings()
     kind = "agent" if agent else "department"
@@ -89,11 +94,24 @@ def tickets_token(
         name = department.name
     path = local_tokens_file(settings.var_dir)
     if revoke:
-        count = revoke_tokens(path, name, kind)
-        console.print(f"Revoked {count} token(s) of {name} in {path}")
+        try:
+            known = environment_hashes(Principal(kind, name))
+        except TokenConfigError as error:  # a broken variable must not block a revocation
+            console.print(str(error), style="yellow", markup=False, highlight=False)
+            known = []
+        count = revoke_tokens(path, name, kind, known_hashes=known)
+        console.print(
+            f"Revoked {count} token(s) of {name} in {path}; every token of {name} issued until now "
+            f"(including {len(known)} from the environment) is refused.", highlight=False,
+        )
         return
-    token = issue_token(path, name, kind)
-    console.print(f"Token for {kind} {name} (shown once; its hash is in {path}):", highlight=False)
+    now = now_utc()
+    token = issue_token(path, name, kind, now=now, days=days)
+    expires = now + timedelta(days=days)
+    console.print(
+        f"Token for {kind} {name}, expires {expires:%Y-%m-%d %H:%M} UTC (shown once; its hash is in {path}):",
+        highlight=False,
+    )
     typer.echo(token)
 
 
