@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 
 import pytest
@@ -98,3 +99,68 @@ def test_install_log_masking_is_not_added_twice() -> None:
     install_log_masking([handler])
     install_log_masking([handler])
     assert sum(isinstance(f, PiiMaskingFilter) for f in handler.filters) == 1
+
+
+# ---- full-width, split and escaped numbers ----------------------------------------------------
+FULL_WIDTH_PHONE = "１３８１２３４５６７８"
+FULL_WIDTH_ID = "４１０８０２１９９００１０１１２３４"
+
+
+@pytest.mark.parametrize("text, masked", [
+    (f"手机{FULL_WIDTH_PHONE}。", "手机１３８****５６７８。"),
+    ("手机１３８－１２３４－５６７８", "手机１３８－****－５６７８"),
+    ("手机138\u30001234\u30005678", "手机138\u3000****\u30005678"),
+    ("手机１３８ 1234 ５６７８", "手机１３８ **** ５６７８"),
+    (f"身份证{FULL_WIDTH_ID}", "身份证４１０８０２********１２３４"),
+    ("身份证４１０８０２１９９００１０１１２３Ｘ", "身份证４１０８０２********１２３Ｘ"),
+    ("身份证 410802 19900101 1234", "身份证 410802 ******** 1234"),
+    ("座机０３９１－３５６８８８８", "座机０３９１－***８８８８"),
+])
+def test_mask_text_masks_other_widths_and_separators(text: str, masked: str) -> None:
+    assert mask_text(text) == masked
+
+
+def test_mask_text_keeps_everything_but_the_masked_digits() -> None:
+    text = "ＡＢＣ，ｆｕｌｌ－ｗｉｄｔｈ ①② 电话：１３８１２３４５６７８！"
+    assert mask_text(text) == "ＡＢＣ，ｆｕｌｌ－ｗｉｄｔｈ ①② 电话：１３８****５６７８！"
+
+
+def test_mask_text_masks_escaped_numbers() -> None:
+    url = "GET /api/x?q=" + "".join(f"%{b:02X}" for b in FULL_WIDTH_PHONE.encode()) + " HTTP/1.1"
+    assert "****" in mask_text(url) and mask_text(url).startswith("GET /api/x?q=%EF%BC%91")
+    as_json = json.dumps({"text": f"电话{FULL_WIDTH_PHONE}，身份证{FULL_WIDTH_ID}"})
+    assert json.loads(mask_text(as_json))["text"] == "电话１３８****５６７８，身份证４１０８０２********１２３４"
+    as_bytes = repr(f"电话{FULL_WIDTH_PHONE}".encode())
+    assert eval(mask_text(as_bytes)).decode() == "电话１３８****５６７８"  # noqa: S307 - a bytes literal
+
+
+def test_mask_text_hides_tokens_in_urls() -> None:
+    assert mask_text("POST /webhook?token=s3cr3t-Value&x=1") == "POST /webhook?token=***&x=1"
+
+
+def test_mask_phone_full_width() -> None:
+    assert mask_phone(FULL_WIDTH_PHONE) == "１３８****５６７８"
+
+
+def test_filter_masks_numbers_split_across_arguments() -> None:
+    logger, stream = _capturing_logger("test.privacy.split")
+    logger.info("caller %s%s id %s-%s", "138", "12345678", "410802", "199001011234")
+    logger.info("caller %s", "１３８1234" + "５６７８")
+    output = stream.getvalue()
+    assert "caller 138****5678 id 410802-********1234" in output
+    assert "caller １３８****５６７８" in output
+
+
+def test_filter_masks_ids_in_tracebacks_and_extras() -> None:
+    logger, stream = _capturing_logger("test.privacy.id_exc")
+    try:
+        {"id": "410802199001011234"}["missing" + FULL_WIDTH_ID]
+    except KeyError:
+        logger.exception("lookup failed", extra={"request": f"GET /x?id={FULL_WIDTH_ID}"})
+    logger.handlers[0].setFormatter(logging.Formatter("%(request)s %(message)s"))
+    logger.info("again", extra={"request": "POST /tel/13812345678"})
+    output = stream.getvalue()
+    for secret in ("410802199001011234", FULL_WIDTH_ID, "13812345678", "１９９００１０１"):
+        assert secret not in output
+    assert "KeyError: 'missing４１０８０２********１２３４'" in output
+    assert "POST /tel/138****5678 again" in output
