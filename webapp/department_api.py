@@ -6,13 +6,14 @@ Every request carries a bearer token (webapp/auth.py); errors are {"error", "mes
 """
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
+from hotline.privacy import mask_phone, mask_text
 from tickets.status import WorkOrderStatus
 from tickets.store import WorkOrderView
 from tickets.sweep import sweep_overdue
@@ -20,6 +21,7 @@ from tickets.tokens import Principal
 from webapp import deps
 from webapp.auth import agent, department
 from webapp.errors import ApiError, ErrorOut
+from webapp.text_input import CleanText, OptionalCleanText
 
 _ERRORS = {
     401: {"model": ErrorOut, "description": "缺少或无效的令牌"},
@@ -71,40 +73,40 @@ class WorkOrderDetail(WorkOrderOut):
 
 
 class ReturnIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=1000, description="退单理由，例如不属于本单位职责及建议的承办单位")
+    reason: CleanText = Field(max_length=1000, description="退单理由，例如不属于本单位职责及建议的承办单位")
 
 
 class ReplyIn(BaseModel):
-    text: str = Field(min_length=1, max_length=4000, description="答复内容（将告知来电人）")
+    text: CleanText = Field(max_length=4000, description="答复内容（将告知来电人）")
 
 
 class ExtensionIn(BaseModel):
     days: int = Field(ge=1, le=60, description="申请延长的工作日数")
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: CleanText = Field(max_length=1000)
 
 
 class AssignIn(BaseModel):
-    department: str = Field(min_length=1, max_length=64, description="承办单位（部门目录中的名称或简称）")
-    local_government: str | None = Field(None, max_length=64, description="属地协办单位；不填则保持不变")
-    note: str | None = Field(None, max_length=1000)
+    department: CleanText = Field(max_length=64, description="承办单位（部门目录中的名称或简称）")
+    local_government: OptionalCleanText | None = Field(None, max_length=64, description="属地协办单位；不填则保持不变")
+    note: OptionalCleanText | None = Field(None, max_length=1000)
 
 
 class DecisionIn(BaseModel):
     approve: bool
-    note: str | None = Field(None, max_length=1000)
+    note: OptionalCleanText | None = Field(None, max_length=1000)
 
 
 class CallbackIn(BaseModel):
     satisfied: bool = Field(description="来电人是否满意；不满意则工单重办")
-    note: str | None = Field(None, max_length=1000)
+    note: OptionalCleanText | None = Field(None, max_length=1000)
 
 
 class NoteIn(BaseModel):
-    note: str | None = Field(None, max_length=1000)
+    note: OptionalCleanText | None = Field(None, max_length=1000)
 
 
 class ReasonIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: CleanText = Field(max_length=1000)
 
 
 class SweepOut(BaseModel):
@@ -121,7 +123,28 @@ def _out(order: WorkOrderView, model: type[WorkOrderOut] = WorkOrderOut, caller:
     return model(**asdict(order), overdue=order.is_overdue(now), role=role, **extra)
 
 
-def _detail(order: WorkOrderView, caller: str | None = None) -> WorkOrderDetail:
+ADDRESS_SHOWN_IN_LISTS = 6
+
+
+def _mask_address(address: str) -> str:
+    """The street or village stays readable for sorting work; the house number does not."""
+    return address[:ADDRESS_SHOWN_IN_LISTS] + ("****" if len(address) > ADDRESS_SHOWN_IN_LISTS else "")
+
+
+def _listed(order: WorkOrderView, caller: str | None = None) -> WorkOrderOut:
+    """A list row: personal data masked (the full order is one detail request away, and logged)."""
+    masked = replace(
+        order,
+        phone=mask_phone(order.phone) if order.phone else None,
+        address=_mask_address(order.address) if order.address else None,
+        description=mask_text(order.description),
+    )
+    return _out(masked, caller=caller)
+
+
+def _detail(order: WorkOrderView, reader: str, caller: str | None = None) -> WorkOrderDetail:
+    """The whole order with its events; the read of its personal data is recorded."""
+    deps.ticket_store().record_access(reader, order.number, "工单详情")
     events = [EventOut(**asdict(e)) for e in deps.ticket_store().events(order.number)]
     return _out(order, WorkOrderDetail, caller, events=events)  # type: ignore[return-value]
 
@@ -165,12 +188,12 @@ def department_list(
     orders = deps.ticket_store().find(
         department=name, include_co_handled=True, statuses=statuses, overdue=overdue, limit=limit, offset=offset
     )
-    return [_out(order, caller=name) for order in orders]
+    return [_listed(order, caller=name) for order in orders]
 
 
 @department_router.get("/work-orders/{number}", response_model=WorkOrderDetail, summary="查看工单详情")
 def department_show(number: str, name: str = Depends(department)) -> WorkOrderDetail:
-    return _detail(_visible_order(number, name), caller=name)
+    return _detail(_visible_order(number, name), _actor("department", name), caller=name)
 
 
 @department_router.post("/work-orders/{number}/accept", response_model=WorkOrderDetail, summary="签收工单")
@@ -178,7 +201,7 @@ def department_accept(number: str, name: str = Depends(department)) -> WorkOrder
     """已转办 → 办理中。"""
     _visible_order(number, name)
     order = deps.lifecycle().accept(number, actor=_actor("department", name), department=name)
-    return _detail(order, caller=name)
+    return _detail(order, _actor("department", name), caller=name)
 
 
 @department_router.post("/work-orders/{number}/return", response_model=WorkOrderDetail, summary="退单（非本单位职责）")
@@ -186,7 +209,7 @@ def department_return(number: str, body: ReturnIn, name: str = Depends(departmen
     """已转办/办理中 → 退单，须说明理由；热线中心随后改派。"""
     _visible_order(number, name)
     order = deps.lifecycle().return_order(number, body.reason, actor=_actor("department", name), department=name)
-    return _detail(order, caller=name)
+    return _detail(order, _actor("department", name), caller=name)
 
 
 @department_router.post("/work-orders/{number}/reply", response_model=WorkOrderDetail, summary="答复工单")
@@ -194,7 +217,7 @@ def department_reply(number: str, body: ReplyIn, name: str = Depends(department)
     """办理中 → 已答复；答复内容将告知来电人。"""
     _visible_order(number, name)
     order = deps.lifecycle().reply(number, body.text, actor=_actor("department", name), department=name)
-    return _detail(order, caller=name)
+    return _detail(order, _actor("department", name), caller=name)
 
 
 @department_router.post("/work-orders/{number}/extension", response_model=WorkOrderDetail, summary="申请延期")
@@ -204,7 +227,7 @@ def department_extension(number: str, body: ExtensionIn, name: str = Depends(dep
     order = deps.lifecycle().request_extension(
         number, body.days, body.reason, actor=_actor("department", name), department=name
     )
-    return _detail(order, caller=name)
+    return _detail(order, _actor("department", name), caller=name)
 
 
 # ---------------------------------------------------------------------- agents
@@ -223,7 +246,7 @@ def agent_list(
         department=department, statuses=[s.value for s in status] if status else None, overdue=overdue,
         needs_review=needs_review, extension_pending=extension_pending, limit=limit, offset=offset,
     )
-    return [_out(order) for order in orders]
+    return [_listed(order) for order in orders]
 
 
 @agent_router.get("/work-orders/{number}", response_model=WorkOrderDetail, summary="查看工单详情（坐席）")
@@ -231,7 +254,7 @@ def agent_show(number: str, who: Principal = Depends(agent)) -> WorkOrderDetail:
     order = deps.ticket_store().get(number)
     if order is None:
         raise ApiError(404, "not_found", f"没有查到工单{number}，请核对工单号。")
-    return _detail(order)
+    return _detail(order, _actor("agent", who.name))
 
 
 @agent_router.post("/work-orders/{number}/assign", response_model=WorkOrderDetail, summary="确认派单（转办/改派）")
@@ -242,37 +265,37 @@ def agent_assign(number: str, body: AssignIn, who: Principal = Depends(agent)) -
     if body.local_government is not None:
         extra["local_government"] = _canonical_department(body.local_government, "属地协办单位") if body.local_government.strip() else None
     order = deps.lifecycle().assign(number, target, actor=_actor("agent", who.name), note=body.note, **extra)
-    return _detail(order)
+    return _detail(order, _actor("agent", who.name))
 
 
 @agent_router.post("/work-orders/{number}/extension/decision", response_model=WorkOrderDetail, summary="审批延期申请")
 def agent_decide_extension(number: str, body: DecisionIn, who: Principal = Depends(agent)) -> WorkOrderDetail:
     """同意则办理时限顺延申请的工作日数；不同意则时限不变。"""
     order = deps.lifecycle().decide_extension(number, body.approve, actor=_actor("agent", who.name), note=body.note)
-    return _detail(order)
+    return _detail(order, _actor("agent", who.name))
 
 
 @agent_router.post("/work-orders/{number}/callback", response_model=WorkOrderDetail, summary="记录回访结果")
 def agent_callback(number: str, body: CallbackIn, who: Principal = Depends(agent)) -> WorkOrderDetail:
     """已答复 → 已回访；来电人不满意时工单重办（→ 办理中，重新计算办理时限）。"""
     order = deps.lifecycle().record_callback(number, body.satisfied, body.note, actor=_actor("agent", who.name))
-    return _detail(order)
+    return _detail(order, _actor("agent", who.name))
 
 
 @agent_router.post("/work-orders/{number}/close", response_model=WorkOrderDetail, summary="办结工单")
 def agent_close(number: str, body: NoteIn, who: Principal = Depends(agent)) -> WorkOrderDetail:
     order = deps.lifecycle().close(number, actor=_actor("agent", who.name), note=body.note)
-    return _detail(order)
+    return _detail(order, _actor("agent", who.name))
 
 
 @agent_router.post("/work-orders/{number}/reopen", response_model=WorkOrderDetail, summary="重办工单")
 def agent_reopen(number: str, body: ReasonIn, who: Principal = Depends(agent)) -> WorkOrderDetail:
     order = deps.lifecycle().reopen(number, body.reason, actor=_actor("agent", who.name))
-    return _detail(order)
+    return _detail(order, _actor("agent", who.name))
 
 
 @agent_router.post("/sweep", response_model=SweepOut, summary="超时督办扫描")
 def agent_sweep(who: Principal = Depends(agent)) -> SweepOut:
     """把超过办理时限且未答复的工单标记督办，并列出全部超时工单。"""
     result = sweep_overdue(deps.ticket_store(), actor=_actor("agent", who.name))
-    return SweepOut(supervised=[_out(o) for o in result.supervised], overdue=[_out(o) for o in result.overdue])
+    return SweepOut(supervised=[_listed(o) for o in result.supervised], overdue=[_listed(o) for o in result.overdue])

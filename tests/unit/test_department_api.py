@@ -14,7 +14,9 @@ from tests.unit.ticket_backends import FakeClock, complaint
 from tickets.store import TicketStore
 from tickets.tokens import issue_token
 
-CHENGGUAN, HUANJING, AGENT = "tok-chengguan", "tok-huanjing", "tok-agent"
+# Plain tokens must be at least 32 characters (tickets/tokens.py).
+CHENGGUAN, HUANJING, AGENT = (f"{name}-{'x' * 32}" for name in ("tok-chengguan", "tok-huanjing", "tok-agent"))
+SHANYANG = f"tok-sy-{'x' * 32}"
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -68,11 +70,11 @@ def test_department_sees_only_its_own(api: TestClient, store: TicketStore) -> No
 
 
 def test_co_handling_local_government_sees_but_cannot_act(api: TestClient, store: TicketStore, monkeypatch) -> None:
-    monkeypatch.setenv("HOTLINE_DEPARTMENT_TOKENS", json.dumps({"市城管局": CHENGGUAN, "山阳区人民政府": "tok-sy"}))
+    monkeypatch.setenv("HOTLINE_DEPARTMENT_TOKENS", json.dumps({"市城管局": CHENGGUAN, "山阳区人民政府": SHANYANG}))
     number = dispatched(api, store)
-    shown = api.get(f"/api/department/work-orders/{number}", headers=bearer("tok-sy"))
+    shown = api.get(f"/api/department/work-orders/{number}", headers=bearer(SHANYANG))
     assert shown.status_code == 200 and shown.json()["role"] == "协办"
-    refused = api.post(f"/api/department/work-orders/{number}/accept", headers=bearer("tok-sy"))
+    refused = api.post(f"/api/department/work-orders/{number}/accept", headers=bearer(SHANYANG))
     assert refused.status_code == 403 and refused.json()["error"] == "not_assigned"
 
 
@@ -155,7 +157,7 @@ def test_overdue_filter_and_agent_sweep(api: TestClient, store: TicketStore, clo
 def test_unknown_number_and_openapi(api: TestClient) -> None:
     missing = api.get("/api/agent/work-orders/JZ20990101-0001", headers=bearer(AGENT))
     assert missing.status_code == 404 and "没有查到工单" in missing.json()["message"]
-    schema = api.get("/openapi.json").json()
+    schema = api.app.openapi()  # /openapi.json itself is served only with HOTLINE_API_DOCS
     summaries = {op["summary"] for path in schema["paths"].values() for op in path.values()}
     assert {"本单位的工单列表", "签收工单", "退单（非本单位职责）", "答复工单", "申请延期",
             "确认派单（转办/改派）", "审批延期申请", "记录回访结果"} <= summaries
@@ -180,3 +182,28 @@ def test_sweep_runs_on_a_timer_in_the_app(api: TestClient, store: TicketStore, c
         while store.events(late)[-1].action != "督办" and time.monotonic() < deadline:
             time.sleep(0.05)
     assert store.events(late)[-1].action == "督办"
+
+
+def test_lists_mask_personal_data_and_details_are_access_logged(api: TestClient, store: TicketStore) -> None:
+    number = dispatched(api, store)
+    listed = api.get("/api/department/work-orders", headers=bearer(CHENGGUAN)).json()
+    row = next(item for item in listed if item["number"] == number)
+    order = store.get(number)
+    assert order.phone and order.phone not in str(row) and row["phone"].endswith(order.phone[-4:])
+    before = len(store.access_log(number))  # the agent's assign answered with the detail: one read
+    shown = api.get(f"/api/department/work-orders/{number}", headers=bearer(CHENGGUAN)).json()
+    assert shown["phone"] == order.phone
+    api.get(f"/api/agent/work-orders/{number}", headers=bearer(AGENT))
+    readers = [entry.actor for entry in store.access_log(number)]
+    assert before == 1 and readers[:2] == ["agent:坐席01", "department:市城管局"]
+
+
+def test_a_nul_byte_in_a_reply_is_stripped_not_a_500(api: TestClient, store: TicketStore) -> None:
+    number = dispatched(api, store)
+    api.post(f"/api/department/work-orders/{number}/accept", headers=bearer(CHENGGUAN))
+    response = api.post(f"/api/department/work-orders/{number}/reply", headers=bearer(CHENGGUAN),
+                        json={"text": "已派人\x00修复路灯。"})
+    assert response.status_code == 200, response.text
+    assert any(event["note"] == "已派人修复路灯。" for event in response.json()["events"])
+    blank = api.post(f"/api/department/work-orders/{number}/reply", headers=bearer(CHENGGUAN), json={"text": "\x00"})
+    assert blank.status_code == 422 and set(blank.json()) == {"error", "message"}

@@ -1,0 +1,122 @@
+"""POST /api/chat: the browser's only way to the assistant.
+
+The conversation id is the server's (webapp/conversations.py), never the browser's. Replies are
+passed on as the channel should see them: the hand-off summary an agent needs (address, phone,
+recent messages) stays on the agents' side. An emergency is answered even when Rasa or the action
+server cannot answer in time: the advice comes from the routing rules in this process.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from functools import lru_cache
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from hotline.settings import load_settings
+from routing.emergency import detect_emergency
+from webapp import conversations, deps
+from webapp.config import web_settings
+from webapp.errors import ApiError, ErrorOut
+from webapp.ratelimit import SlidingWindowLimiter
+from webapp.text_input import CleanText
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["聊天"])
+
+RASA_TIMEOUT_SECONDS = 60.0
+EMERGENCY_TIMEOUT_SECONDS = 3.0
+UNAVAILABLE = "助手暂时无法响应，请稍后再试，或直接拨打12345。"
+# Keys of a reply Rasa's REST channel may carry that the widget can render.
+REPLY_KEYS = ("text", "buttons", "image", "custom")
+# One office or carrier NAT may carry many callers: a client address gets several conversations' worth.
+CLIENT_SHARE = 5
+
+
+class ChatIn(BaseModel):
+    message: CleanText = Field(max_length=2000, description="来电人输入的一句话")
+
+
+class ChatOut(BaseModel):
+    replies: list[dict]
+
+
+@lru_cache(maxsize=1)
+def _limiters() -> tuple[SlidingWindowLimiter, SlidingWindowLimiter]:
+    """(per conversation, per client address); cleared with web_settings in tests."""
+    rate = web_settings().chat_rate
+    return SlidingWindowLimiter(rate.limit, rate.window), SlidingWindowLimiter(rate.limit * CLIENT_SHARE, rate.window)
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def conversation_id(request: Request, response: Response) -> str:
+    """The caller's conversation: from the signed cookie, or a new one set on the response."""
+    settings = web_settings()
+    found = conversations.verify(request.cookies.get(conversations.COOKIE_NAME), settings.session_secret)
+    if found is None:
+        found = conversations.new_conversation_id()
+        response.set_cookie(
+            conversations.COOKIE_NAME, conversations.sign(found, settings.session_secret),
+            max_age=conversations.COOKIE_MAX_AGE_SECONDS, httponly=True, samesite="lax",
+            secure=settings.secure_cookies, path="/api/",
+        )
+    return found
+
+
+def channel_reply(reply: dict[str, Any]) -> dict[str, Any] | None:
+    """What of one Rasa reply the caller's channel may see."""
+    shown = {key: reply[key] for key in REPLY_KEYS if reply.get(key) not in (None, "", [], {})}
+    custom = shown.get("custom")
+    if isinstance(custom, dict) and "handoff" in custom:
+        # The summary carries the caller's address and phone: it is for the agents' queue only.
+        shown["custom"] = {**{k: v for k, v in custom.items() if k != "handoff"}, "handoff": {"queued": True}}
+    return shown or None
+
+
+def emergency_replies(message: str) -> list[dict[str, Any]] | None:
+    advice = detect_emergency(message, deps.directory().emergency_numbers)
+    if advice is None:
+        return None
+    text = f"情况紧急，请立即拨打{advice.number}。{advice.advice}"
+    return [{"text": text, "custom": {"emergency": {"number": advice.number, "transfer": advice.number}}}]
+
+
+async def relay(sender: str, message: str, timeout: float) -> list[dict[str, Any]]:
+    url = f"{load_settings().rasa_url}/webhooks/rest/webhook"
+    async with httpx.AsyncClient(timeout=timeout) as client:
+        response = await client.post(url, json={"sender": sender, "message": message})
+        response.raise_for_status()
+        body = response.json()
+    return [reply for reply in body if isinstance(reply, dict)] if isinstance(body, list) else []
+
+
+@router.post(
+    "/api/chat", response_model=ChatOut,
+    responses={413: {"model": ErrorOut}, 422: {"model": ErrorOut}, 429: {"model": ErrorOut}, 503: {"model": ErrorOut}},
+)
+async def chat(body: ChatIn, request: Request, response: Response) -> ChatOut:
+    """发送一句话给智能助手，返回助手的回复。会话由服务器分配，保存在 HttpOnly Cookie 中。"""
+    sender = conversation_id(request, response)
+    per_conversation, per_client = _limiters()
+    wait = per_conversation.hit(sender) or per_client.hit(client_address(request))
+    if wait:
+        raise ApiError(429, "too_many_requests", "您发送得太快了，请稍等片刻再试。",
+                       headers={"Retry-After": str(int(wait) + 1)})
+    urgent = emergency_replies(body.message)
+    try:
+        replies = await relay(sender, body.message, EMERGENCY_TIMEOUT_SECONDS if urgent else RASA_TIMEOUT_SECONDS)
+    except (httpx.HTTPError, ValueError, asyncio.TimeoutError) as error:
+        log.warning("assistant unavailable for a chat turn: %s", type(error).__name__)
+        if urgent:
+            return ChatOut(replies=urgent)
+        raise ApiError(503, "assistant_unavailable", UNAVAILABLE) from error
+    shown = [reply for reply in map(channel_reply, replies) if reply]
+    if urgent and not any(urgent[0]["custom"]["emergency"]["number"] in str(r.get("text", "")) for r in shown):
+        shown = urgent + shown
+    return ChatOut(replies=shown)
