@@ -2,10 +2,17 @@
 
 Used by `hotline run` (all three, until Ctrl-C) and by the end-to-end tests
 (Rasa + actions on free ports with a throwaway database).
+
+Every process logs through one configuration (:mod:`hotline.logging_config`, personal numbers
+masked) to stdout, which the Supervisor writes to ``<log dir>/<process>.log``; processes run with
+umask 077. Rasa's HTTP API needs ``HOTLINE_RASA_TOKEN`` and the action server
+``HOTLINE_ACTION_TOKEN``; both are generated once per supervising process when not set
+(:func:`process_secrets`) and passed on by environment.
 """
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -16,10 +23,13 @@ from pathlib import Path
 
 import httpx
 
-from hotline.settings import PROJECT_ROOT
+from hotline.logging_config import write_logging_config
+from hotline.settings import PROJECT_ROOT, load_settings
 
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
 RASA_MODEL = PROJECT_ROOT / "var" / "rasa_models" / "hotline.tar.gz"
+UMASK = 0o077
+SECRET_VARIABLES = ("HOTLINE_RASA_TOKEN", "HOTLINE_ACTION_TOKEN")
 
 
 @dataclass
@@ -28,6 +38,11 @@ class ProcessSpec:
     command: list[str]
     health_url: str
     env: dict[str, str] = field(default_factory=dict)
+    health_params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def log_name(self) -> str:
+        return self.name.replace(" ", "_")
 
 
 def free_port() -> int:
@@ -36,12 +51,26 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def process_secrets() -> dict[str, str]:
+    """The shared tokens (Rasa's HTTP API, the action server's webhook): from the environment,
+    or generated once for this process and its children (kept in ``os.environ``)."""
+    for name in SECRET_VARIABLES:
+        if not os.environ.get(name):
+            os.environ[name] = secrets.token_urlsafe(32)
+    return {name: os.environ[name] for name in SECRET_VARIABLES}
+
+
+def logging_config_dir() -> Path:
+    return load_settings().var_dir / "logging"
+
+
 def action_server(port: int, env: dict[str, str]) -> ProcessSpec:
+    action_env = {**process_secrets(), **env}
     return ProcessSpec(
         "action server",
         [sys.executable, "-m", "actions.serve", "--port", str(port)],
         f"http://127.0.0.1:{port}/health",
-        env,
+        action_env,
     )
 
 
@@ -49,23 +78,54 @@ def rasa_server(
     port: int, action_port: int, tracker_db: Path, env: dict[str, str], model: Path = RASA_MODEL
 ) -> ProcessSpec:
     rasa_env = {
+        **process_secrets(),
         **env,
         "HOTLINE_ACTION_URL": f"http://127.0.0.1:{action_port}/webhook",
         "HOTLINE_TRACKER_DB": str(tracker_db),
         "RASA_TELEMETRY_ENABLED": "false",
+        # hotline.logging_config must be importable when Rasa applies its logging config,
+        # which happens before Rasa puts the working directory on sys.path.
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
     }
+    token = rasa_env["HOTLINE_RASA_TOKEN"]
     command = [
-        str(RASA_BIN), "run", "--model", str(model), "--port", str(port), "--enable-api",
+        str(RASA_BIN), "run", "--model", str(model), "--port", str(port),
+        "--enable-api", "--auth-token", token,
         "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
         "--interface", "127.0.0.1",
+        "--logging-config-file", str(write_logging_config("rasa", logging_config_dir())),
     ]
-    return ProcessSpec("Rasa server", command, f"http://127.0.0.1:{port}/status", rasa_env)
+    return ProcessSpec(
+        "Rasa server", command, f"http://127.0.0.1:{port}/status", rasa_env, {"token": token}
+    )
 
 
 def web_app(port: int, rasa_port: int, env: dict[str, str]) -> ProcessSpec:
-    web_env = {**env, "HOTLINE_RASA_URL": f"http://127.0.0.1:{rasa_port}"}
-    command = [sys.executable, "-m", "uvicorn", "webapp.app:app", "--host", "127.0.0.1", "--port", str(port)]
+    web_env = {**process_secrets(), **env, "HOTLINE_RASA_URL": f"http://127.0.0.1:{rasa_port}"}
+    command = [
+        sys.executable, "-m", "uvicorn", "webapp.app:app", "--host", "127.0.0.1", "--port", str(port),
+        "--log-config", str(write_logging_config("web_app", logging_config_dir())),
+    ]
     return ProcessSpec("web app", command, f"http://127.0.0.1:{port}/healthz", web_env)
+
+
+def secure_directory(path: Path) -> Path:
+    """Create ``path`` (and missing parents) readable by the owner only; tighten it if it exists."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.chmod(0o700)
+    return path
+
+
+def secure_var_dir(var_dir: Path | None = None) -> Path:
+    """umask 077 for this process, and ``var/`` with its subdirectories 0700 (logs, database,
+    outbox, models …): nothing there is readable by other users."""
+    os.umask(UMASK)
+    var_dir = secure_directory(var_dir or load_settings().var_dir)
+    for child in var_dir.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            child.chmod(0o700)
+    secure_directory(var_dir / "logs")
+    return var_dir
 
 
 class Supervisor:
@@ -76,12 +136,14 @@ class Supervisor:
         self.running: list[tuple[ProcessSpec, subprocess.Popen]] = []
 
     def start(self, spec: ProcessSpec) -> subprocess.Popen:
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_dir / f"{spec.name.replace(' ', '_')}.log", "ab")
-        proc = subprocess.Popen(
-            spec.command, cwd=PROJECT_ROOT, env={**os.environ, **spec.env},
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
+        secure_directory(self.log_dir)
+        log_path = self.log_dir / f"{spec.log_name}.log"
+        with open(os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as log:
+            log_path.chmod(0o600)
+            proc = subprocess.Popen(
+                spec.command, cwd=PROJECT_ROOT, env={**os.environ, **spec.env},
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True, umask=UMASK,
+            )
         self.running.append((spec, proc))
         return proc
 
@@ -91,7 +153,8 @@ class Supervisor:
             if proc.poll() is not None:
                 raise RuntimeError(f"{spec.name} exited with {proc.returncode}; see {self.log_dir}")
             try:
-                if httpx.get(spec.health_url, timeout=2).status_code == 200 and self._ready(spec):
+                response = httpx.get(spec.health_url, params=spec.health_params, timeout=2)
+                if response.status_code == 200 and self._ready(spec, response):
                     return
             except httpx.HTTPError:
                 pass
@@ -99,10 +162,10 @@ class Supervisor:
         raise TimeoutError(f"{spec.name} not ready after {timeout:.0f}s; see {self.log_dir}")
 
     @staticmethod
-    def _ready(spec: ProcessSpec) -> bool:
+    def _ready(spec: ProcessSpec, response: httpx.Response) -> bool:
         if not spec.health_url.endswith("/status"):
             return True
-        status = httpx.get(spec.health_url, timeout=2).json()
+        status = response.json()
         return bool(status.get("model_file") or status.get("model_id"))
 
     def stop_all(self) -> None:

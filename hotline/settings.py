@@ -29,6 +29,10 @@ class Settings:
     database_url: str
     rasa_url: str
     action_server_port: int
+    # Shared secrets: Rasa's HTTP API (`--auth-token`) and the action server's webhook (`?token=`).
+    # Empty when not set; `hotline run` and the test fixtures generate them (hotline.processes).
+    rasa_token: str = ""
+    action_token: str = ""
 
     @property
     def knowledge_dir(self) -> Path:
@@ -46,4 +50,6 @@ def load_settings() -> Settings:
         database_url=os.environ.get("HOTLINE_DATABASE_URL", f"sqlite:///{var_dir / 'hotline.db'}"),
         rasa_url=os.environ.get("HOTLINE_RASA_URL", "http://127.0.0.1:5005"),
         action_server_port=int(os.environ.get("HOTLINE_ACTION_PORT", "5055")),
+        rasa_token=os.environ.get("HOTLINE_RASA_TOKEN", ""),
+        action_token=os.environ.get("HOTLINE_ACTION_TOKEN", ""),
     )

@@ -20,9 +20,11 @@ def run(
     action_port: int = typer.Option(5055, help="Action server port"),
 ) -> None:
     """Start the Rasa server, the action server and the web app; Ctrl-C stops them."""
-    from hotline.processes import Supervisor, action_server, rasa_server, web_app
+    from hotline.processes import Supervisor, action_server, process_secrets, rasa_server, secure_var_dir, web_app
 
     settings = load_settings()
+    secure_var_dir(settings.var_dir)  # umask 077, var/ 0700
+    process_secrets()  # HOTLINE_RASA_TOKEN / HOTLINE_ACTION_TOKEN: from the environment or generated now
     supervisor = Supervisor(settings.var_dir / "logs")
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # `kill` stops children too
     specs = [
