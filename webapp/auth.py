@@ -9,7 +9,14 @@ from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from hotline.settings import load_settings
-from tickets.tokens import ENV_VARIABLES, FILE_NAME, Principal, TokenConfigError, TokenRegistry, local_tokens_file
+from tickets.tokens import (
+    ENV_VARIABLES,
+    FILE_NAME,
+    Principal,
+    TokenConfigError,
+    TokenRegistry,
+    local_tokens_file,
+)
 from webapp.errors import ApiError
 
 logger = logging.getLogger(__name__)
