@@ -1,6 +1,7 @@
 """The complaint form: collect, validate, read back, and create the work order."""
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any, Text
 
@@ -11,10 +12,14 @@ from rasa_sdk.types import DomainDict
 
 from actions import replies, services
 from actions.channels import is_voice
+from actions.offload import off_loop
 from actions.understanding import correction_text, mentions_location, names_only_a_district
 from tickets.status import WorkOrderKind
 from tickets.intake import file_work_order
+from tickets.references import new_public_ref
 from tickets.store import NewWorkOrder
+
+logger = logging.getLogger(__name__)
 
 FORM_SLOTS = ("order_kind", "complaint_description", "location", "district", "phone", "complaint_confirmed")
 RESET_SLOTS = (*FORM_SLOTS, "correction_asked")
@@ -245,48 +250,66 @@ def _detail_already_asked(tracker: Tracker) -> bool:
 
 
 class ActionSubmitComplaint(Action):
-    """Create the work order once the caller confirmed; clear the form either way."""
+    """Create the work order once the caller confirmed; clear the form either way.
+
+    The order is written to the durable outbox first (tickets/outbox.py), then filed. If the
+    database does not answer within the deadline the caller is told the truth: recorded under a
+    reference, the work-order number follows; the outbox files it once the database is back.
+    """
 
     def name(self) -> Text:
         return "action_submit_complaint"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         reset = [SlotSet(slot, None) for slot in RESET_SLOTS]
         if not tracker.get_slot("complaint_confirmed"):
             dispatcher.utter_message(response="utter_complaint_cancelled")
             return reset
+        new = self._new_work_order(tracker)
+        await off_loop(services.outbox().append, new)  # durable before the caller hears anything
+        try:
+            order = await off_loop(lambda: file_work_order(services.ticket_store(), new))
+        except Exception as error:  # noqa: BLE001 - the database is down, locked or slow: the outbox has it
+            logger.warning("work order kept in the outbox (%s): %s", type(error).__name__, new.public_ref)
+            services.start_outbox_delivery()
+            dispatcher.utter_message(
+                text=replies.work_order_deferred(new.public_ref or "", voice=is_voice(tracker)),
+                json_message={"work_order": {"reference": new.public_ref, "kind": new.kind, "pending": True}},
+            )
+            return reset + [SlotSet("ticket_number", None)]
+        await off_loop(services.outbox().mark_delivered, new.public_ref or "")
+        dispatcher.utter_message(
+            text=replies.work_order_created(
+                order.number, order.department, order.local_government, new.kind,
+                voice=is_voice(tracker), needs_review=order.needs_review,
+            ),
+            json_message={"work_order": {
+                "number": order.number, "reference": order.public_ref, "department": order.department,
+                "kind": new.kind,
+            }},
+        )
+        return reset + [SlotSet("ticket_number", order.number)]
+
+    @staticmethod
+    def _new_work_order(tracker: Tracker) -> NewWorkOrder:
         kind = tracker.get_slot("order_kind") or WorkOrderKind.COMPLAINT.value
         description = tracker.get_slot("complaint_description") or ""
         district = tracker.get_slot("district") or ""
         location = tracker.get_slot("location") or ""
         phone = tracker.get_slot("phone") or ""
         decision = services.router().route(description, district or None)
-        order = file_work_order(
-            services.ticket_store(),
-            NewWorkOrder(
-                kind=kind,
-                description=description,
-                district=district or None,
-                address=location or None,
-                phone=None if phone == replies.NO_PHONE else phone,
-                department=decision.department,
-                local_government=decision.local_government,
-                routing_reason=decision.reason,
-                needs_review=decision.needs_review,
-                conversation_id=tracker.sender_id,
-                urgency=decision.tier,
-                matter=decision.matter,
-            ),
+        return NewWorkOrder(
+            kind=kind,
+            description=description,
+            district=district or None,
+            address=location or None,
+            phone=None if phone == replies.NO_PHONE else phone,
+            department=decision.department,
+            local_government=decision.local_government,
+            routing_reason=decision.reason,
+            needs_review=decision.needs_review,
+            conversation_id=tracker.sender_id,
+            urgency=decision.tier,
+            matter=decision.matter,
+            public_ref=new_public_ref(),
         )
-        dispatcher.utter_message(
-            text=replies.work_order_created(
-                order.number,
-                order.department,
-                order.local_government,
-                kind,
-                voice=is_voice(tracker),
-                needs_review=order.needs_review,
-            ),
-            json_message={"work_order": {"number": order.number, "department": order.department, "kind": kind}},
-        )
-        return reset + [SlotSet("ticket_number", order.number)]

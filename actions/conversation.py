@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import replies, services
+from actions.offload import off_loop
 from actions.understanding import SKIPPED, declines_rating, emergency_fallback, parse_rating
 
 logger = logging.getLogger(__name__)
@@ -166,7 +167,22 @@ class ActionFinishConversation(Action):
     def name(self) -> Text:
         return "action_finish_conversation"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    @staticmethod
+    async def _store_rating(conversation_id: str, score: int, number: str | None) -> None:
+        """With the work order when it can, else with the conversation alone; a failure is only logged."""
+        store = services.ticket_store
+        try:
+            await off_loop(lambda: store().record_satisfaction(conversation_id, score, number=number))
+            return
+        except Exception:  # noqa: BLE001 - the caller still gets a goodbye; the log says why
+            logger.exception("could not store the satisfaction rating with work order %s", number)
+        if number:
+            try:
+                await off_loop(lambda: store().record_satisfaction(conversation_id, score))
+            except Exception:  # noqa: BLE001
+                logger.exception("could not store the satisfaction rating")
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         value = tracker.get_slot("satisfaction_score")
         if tracker.get_slot("rating_done") and value is None:
             dispatcher.utter_message(response="utter_goodbye")
@@ -176,15 +192,6 @@ class ActionFinishConversation(Action):
             dispatcher.utter_message(text=replies.satisfaction_skipped())
             return done
         score = int(value)
-        number = tracker.get_slot("ticket_number")
-        try:
-            services.ticket_store().record_satisfaction(tracker.sender_id, score, number=number)
-        except Exception:  # noqa: BLE001 - the caller still gets a goodbye; the log says why
-            logger.exception("could not store the satisfaction rating with work order %s", number)
-            if number:
-                try:
-                    services.ticket_store().record_satisfaction(tracker.sender_id, score)
-                except Exception:  # noqa: BLE001
-                    logger.exception("could not store the satisfaction rating")
+        await self._store_rating(tracker.sender_id, score, tracker.get_slot("ticket_number"))
         dispatcher.utter_message(text=replies.satisfaction_thanks(score), json_message={"satisfaction": {"score": score}})
         return done

@@ -1,11 +1,18 @@
 """Hand the conversation to a human agent with a summary they can act on."""
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+
+from actions import services
+from actions.offload import off_loop
+from tickets.handoffs import HandoffQueue
+
+logger = logging.getLogger(__name__)
 
 SUMMARY_SLOTS = (
     "order_kind", "complaint_description", "location", "district", "phone", "ticket_number", "satisfaction_score",
@@ -40,11 +47,27 @@ def conversation_summary(tracker: Tracker) -> dict[str, Any]:
 
 
 class ActionHandoff(Action):
+    """Queue the conversation for an agent; the summary goes to the agents' queue, never to the channel.
+
+    The summary carries the caller's address and phone, so the channel only learns that the
+    conversation is queued. If the queue's database is unavailable the agent can still read the
+    conversation itself from Rasa's tracker store.
+    """
+
     def name(self) -> str:
         return "action_handoff"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        dispatcher.utter_message(response="utter_handoff", json_message={"handoff": conversation_summary(tracker)})
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        summary = conversation_summary(tracker)
+        channel = tracker.get_latest_input_channel() or "rest"
+        try:
+            handoff_id: int | None = await off_loop(
+                lambda: HandoffQueue(services.ticket_store()).enqueue(tracker.sender_id, channel, summary)
+            )
+        except Exception as error:  # noqa: BLE001 - the caller still reaches a person
+            logger.warning("hand-off not queued (%s)", type(error).__name__)
+            handoff_id = None
+        dispatcher.utter_message(response="utter_handoff", json_message={"handoff": {"queued": handoff_id is not None}})
         events: list[dict] = [SlotSet("offered_human", False), SlotSet("failure_count", 0.0)]
         if tracker.active_loop.get("name"):
             events += [ActiveLoop(None), SlotSet("requested_slot", None)]

@@ -106,6 +106,15 @@ def work_order_created(
     )
 
 
+def work_order_deferred(reference: str, voice: bool = False) -> str:
+    """The database could not take the order in time: it is safe in the outbox, say so plainly."""
+    shown = " ".join(reference) if voice else reference
+    return (
+        f"您反映的问题已经记录下来了，受理编号是{shown}。系统正忙，工单号稍后生成，"
+        "您可以稍后凭受理编号和电话后四位查询进度，或拨打12345查询。"
+    )
+
+
 def spoken_ticket_number(number: str) -> str:
     """'JZ20261122-0001' → 'J Z 2026 1122 0001' so a speech engine reads it digit group by group."""
     match = re.fullmatch(r"([A-Z]+)(\d{4})(\d{4})-(\d+)", number or "")
@@ -161,6 +170,18 @@ def ticket_status(number: str, status: str, department: str, updated_at: str, no
 
 def ticket_not_found(number: str) -> str:
     return f"没有查到工单号{number}的记录，请核对一下号码。工单号的格式是JZ加八位日期、横线和四位序号。"
+
+
+def ask_phone_last4(number: str, urge: bool = False) -> str:
+    """A number alone does not show someone's order: ask for the second factor in the same message."""
+    what = "催办" if urge else "查询"
+    return (
+        f"为了保护来电人的信息，{what}工单{number}需要核对登记电话的后四位，请告诉我这四位数字。"
+    )
+
+
+def ticket_lookup_unavailable() -> str:
+    return "工单系统暂时忙不过来，请稍后再查，或者拨打12345人工查询。"
 
 
 def ask_ticket_number() -> str:

@@ -3,13 +3,18 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 from functools import lru_cache
+from pathlib import Path
 
 from hotline.privacy import install_log_masking
 from hotline.settings import load_settings
 from knowledge_base.index_manager import ReloadingSearcher
 from routing.directory import CityDirectory
 from routing.router import Router
+from tickets.intake import file_work_order
+from tickets.outbox import Outbox
 from tickets.store import TicketStore
 
 logger = logging.getLogger(__name__)
@@ -39,10 +44,51 @@ def searcher() -> ReloadingSearcher:
     return ReloadingSearcher(settings.index_dir, settings.model_dir, interval=interval)
 
 
+@lru_cache(maxsize=1)
+def outbox() -> Outbox:
+    """Work orders written before the database took them (var/outbox, HOTLINE_OUTBOX_DIR)."""
+    settings = load_settings()
+    return Outbox(Path(os.environ.get("HOTLINE_OUTBOX_DIR") or settings.var_dir / "outbox"))
+
+
+OUTBOX_INTERVAL_SECONDS = 10.0
+_delivery_started = threading.Event()
+
+
+def deliver_outbox() -> int:
+    """File what the outbox holds; the number of work orders filed."""
+    report = outbox().deliver(lambda new: file_work_order(ticket_store(), new))
+    if report.delivered:
+        logger.info("outbox delivered %d work orders", len(report.delivered))
+    return len(report.delivered)
+
+
+def _deliver_forever(interval: float) -> None:
+    while True:
+        try:
+            deliver_outbox()
+        except Exception:  # noqa: BLE001 - keep trying: the next round may find the database back
+            logger.exception("outbox delivery failed")
+        time.sleep(interval)
+
+
+def start_outbox_delivery() -> None:
+    """A daemon thread that files pending work orders every HOTLINE_OUTBOX_INTERVAL_SECONDS (10)."""
+    if _delivery_started.is_set():
+        return
+    _delivery_started.set()
+    interval = float(os.environ.get("HOTLINE_OUTBOX_INTERVAL_SECONDS", OUTBOX_INTERVAL_SECONDS))
+    threading.Thread(target=_deliver_forever, args=(interval,), name="outbox", daemon=True).start()
+
+
 def warm_up() -> None:
     """Load the model and index at start-up so the first caller is not kept waiting."""
     install_log_masking()
     searcher().search("社保卡怎么办理", top_k=1)
     router().route("小区路灯坏了好几天没人修", None)
-    ticket_store()
+    try:
+        ticket_store()
+    except Exception:  # noqa: BLE001 - serve anyway: answers and emergencies need no database
+        logger.exception("work-order database unavailable at start; complaints go to the outbox")
+    start_outbox_delivery()  # files what an earlier run could not
     logger.info("action services ready")

@@ -26,17 +26,17 @@ class ActionShortReply(Action):
     def name(self) -> Text:
         return "action_short_reply"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if tracker.get_slot("offered_human"):
             if intent == "affirm":
-                return ActionHandoff().run(dispatcher, tracker, domain)
+                return await ActionHandoff().run(dispatcher, tracker, domain)
             if intent == "deny":
                 return ActionDeclineHuman().run(dispatcher, tracker, domain)
         request = tracker.get_slot("ticket_request")
         if request and ticket_number_from(tracker):
             delegate = ActionUrgeTicket() if request == "urge" else ActionTicketStatus()
-            return delegate.run(dispatcher, tracker, domain)
+            return await delegate.run(dispatcher, tracker, domain)
         if tracker.get_slot("awaiting_clarification"):
             from actions.answer import ActionAnswerQuestion  # the knowledge developer's action
 

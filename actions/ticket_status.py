@@ -1,6 +1,14 @@
-"""Tell a caller where their work order stands, and urge it (催办)."""
+"""Tell a caller where their work order stands, and urge it (催办).
+
+A work-order number alone proves nothing: numbers count up through the day. The status and the
+department's reply are told to the conversation that filed the order, or to a caller who gives
+the last four digits of the contact phone with the number ("JZ20261207-0001 尾号5678").
+"""
 from __future__ import annotations
 
+import hmac
+import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -9,35 +17,97 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies, services
 from actions.channels import is_voice
+from actions.offload import off_loop
+from hotline.ratelimit import SlidingWindowLimiter
+from tickets.references import find_public_ref
 from tickets.status import CALLER_VISIBLE_NOTE_ACTIONS, TERMINAL_STATUSES
-from tickets.store import normalize_ticket_number
+from tickets.store import WorkOrderView, normalize_ticket_number
 
+logger = logging.getLogger(__name__)
 URGE_ACTION = "催办"
 CALLER_ACTOR = "caller"
+_LAST4 = re.compile(r"(?:尾号|后四位|后4位|末四位|末4位)\D{0,6}?(\d{4})(?!\d)")
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 def ticket_number_from(tracker: Tracker) -> str | None:
     text = tracker.latest_message.get("text") or ""
-    return normalize_ticket_number(text) or normalize_ticket_number(tracker.get_slot("ticket_number") or "")
+    return (
+        normalize_ticket_number(text)
+        or find_public_ref(text)
+        or normalize_ticket_number(tracker.get_slot("ticket_number") or "")
+    )
+
+
+# Wrong last-four guesses per work order before it locks (10,000 values: a few guesses only).
+FAILURES_ALLOWED, FAILURE_WINDOW_SECONDS = 5, 3600.0
+_failures = SlidingWindowLimiter(FAILURES_ALLOWED, FAILURE_WINDOW_SECONDS)
+
+
+def phone_last4_from(text: str) -> str | None:
+    """"尾号5678", "后四位 5678", or a message that is only the four digits."""
+    text = (text or "").translate(_FULL_WIDTH).strip()
+    if re.fullmatch(r"\d{4}", text):
+        return text
+    match = _LAST4.search(text)
+    return match.group(1) if match else None
+
+
+def may_see(order: WorkOrderView, tracker: Tracker) -> bool:
+    """The conversation that filed it, or the right last four digits of its contact phone.
+
+    Wrong digits count against the order; after FAILURES_ALLOWED within the hour nobody gets in
+    by digits, right or wrong, until the window passes.
+    """
+    if order.conversation_id and order.conversation_id == tracker.sender_id:
+        return True
+    given = phone_last4_from(tracker.latest_message.get("text") or "")
+    if not given or _failures.blocked_for(order.number):
+        return False
+    digits = "".join(ch for ch in order.phone or "" if ch.isdigit())
+    if len(digits) >= 4 and hmac.compare_digest(digits[-4:], given):
+        return True
+    _failures.hit(order.number)
+    return False
+
+
+def _load(number: str) -> tuple[WorkOrderView | None, list]:
+    """The order and its events (blocking: call through off_loop)."""
+    store = services.ticket_store()
+    order = store.find_by_reference(number)
+    return order, store.events(order.number) if order is not None else []
+
+
+def _forget() -> list[dict]:
+    return [SlotSet("ticket_number", None), SlotSet("ticket_request", None)]
 
 
 class ActionTicketStatus(Action):
     def name(self) -> str:
         return "action_ticket_status"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         number = ticket_number_from(tracker)
         if number and tracker.get_slot("ticket_request") == "urge":
             # "我要催办" → "请告诉我工单号" → "JZ…": the number completes the 催办.
-            return ActionUrgeTicket().run(dispatcher, tracker, domain)
+            return await ActionUrgeTicket().run(dispatcher, tracker, domain)
         if not number:
             dispatcher.utter_message(text=replies.ask_ticket_number())
             return [SlotSet("ticket_request", "status")]
-        order = services.ticket_store().get(number)
-        if order is None:
+        try:
+            order, events = await off_loop(_load, number)
+        except Exception as error:  # noqa: BLE001 - database down or slow: say so, do not hang
+            logger.warning("ticket status unavailable: %s", type(error).__name__)
+            dispatcher.utter_message(text=replies.ticket_lookup_unavailable())
+            return _forget()
+        allowed = order is not None and may_see(order, tracker)
+        if order is None or (order.phone is None and not allowed):
             dispatcher.utter_message(text=replies.ticket_not_found(number))
-            return [SlotSet("ticket_number", None), SlotSet("ticket_request", None)]
-        public = [e for e in services.ticket_store().events(number) if e.action in CALLER_VISIBLE_NOTE_ACTIONS]
+            return _forget()
+        if not allowed:
+            dispatcher.utter_message(text=replies.ask_phone_last4(order.number))
+            return [SlotSet("ticket_number", order.number), SlotSet("ticket_request", "status")]
+        public = [e for e in events if e.action in CALLER_VISIBLE_NOTE_ACTIONS]
         note = (public[-1].note or "") if public else ""
         shown = replies.spoken_ticket_number(order.number) if is_voice(tracker) else order.number
         dispatcher.utter_message(
@@ -55,21 +125,30 @@ class ActionUrgeTicket(Action):
     def name(self) -> str:
         return "action_urge_ticket"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         number = ticket_number_from(tracker)
         if not number:
             dispatcher.utter_message(text=replies.ask_ticket_number_to_urge())
             return [SlotSet("ticket_request", "urge")]
-        store = services.ticket_store()
-        order = store.get(number)
+        note = (tracker.latest_message.get("text") or "").strip() or None
+        try:
+            order = await off_loop(lambda: services.ticket_store().find_by_reference(number))
+            allowed = order is not None and may_see(order, tracker)
+            if order is not None and allowed and order.status not in {s.value for s in TERMINAL_STATUSES}:
+                await off_loop(lambda: services.ticket_store().append_event(order.number, URGE_ACTION, CALLER_ACTOR, note=note))
+        except Exception as error:  # noqa: BLE001
+            logger.warning("urge unavailable: %s", type(error).__name__)
+            dispatcher.utter_message(text=replies.ticket_lookup_unavailable())
+            return _forget()
         if order is None:
             dispatcher.utter_message(text=replies.ticket_not_found(number))
-            return [SlotSet("ticket_number", None), SlotSet("ticket_request", None)]
+            return _forget()
+        if not allowed:
+            dispatcher.utter_message(text=replies.ask_phone_last4(order.number, urge=True))
+            return [SlotSet("ticket_number", order.number), SlotSet("ticket_request", "urge")]
         if order.status in {s.value for s in TERMINAL_STATUSES}:
             dispatcher.utter_message(text=replies.urge_closed(order.number, order.status))
             return [SlotSet("ticket_number", order.number), SlotSet("ticket_request", None)]
-        note = (tracker.latest_message.get("text") or "").strip() or None
-        store.append_event(order.number, URGE_ACTION, CALLER_ACTOR, note=note)
         dispatcher.utter_message(
             text=replies.urged(order.number, order.department, voice=is_voice(tracker)),
             json_message={"urged": {"number": order.number}},

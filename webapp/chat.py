@@ -21,7 +21,7 @@ from routing.emergency import detect_emergency
 from webapp import conversations, deps
 from webapp.config import web_settings
 from webapp.errors import ApiError, ErrorOut
-from webapp.ratelimit import SlidingWindowLimiter
+from hotline.ratelimit import SlidingWindowLimiter
 from webapp.text_input import CleanText
 
 log = logging.getLogger(__name__)

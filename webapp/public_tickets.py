@@ -20,7 +20,7 @@ from webapp import deps
 from webapp.chat import client_address
 from webapp.config import web_settings
 from webapp.errors import ApiError, ErrorOut
-from webapp.ratelimit import SlidingWindowLimiter
+from hotline.ratelimit import SlidingWindowLimiter
 from webapp.text_input import CleanText
 
 router = APIRouter(prefix="/api/tickets", tags=["工单查询"])

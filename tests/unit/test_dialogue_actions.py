@@ -51,6 +51,8 @@ class FakeOrder:
     department: str = "市城管局"
     local_government: str | None = None
     updated_at: datetime = field(default_factory=datetime.now)
+    conversation_id: str | None = "caller-1"  # make_tracker's sender: the caller who filed it
+    phone: str | None = "13912345678"
 
 
 class FakeStore:
@@ -61,6 +63,9 @@ class FakeStore:
         self.ratings: list[tuple] = []
 
     def get(self, number: str) -> FakeOrder | None:
+        return self.orders.get(number)
+
+    def find_by_reference(self, number: str) -> FakeOrder | None:
         return self.orders.get(number)
 
     def events(self, number: str) -> list:
@@ -182,20 +187,20 @@ def test_emergency_gives_the_number_and_stops_the_form() -> None:
 # ---- work orders ---------------------------------------------------------------------------------
 def test_urging_an_open_order_records_a_urge_event(store: FakeStore) -> None:
     dispatcher = CollectingDispatcher()
-    ticket_status.ActionUrgeTicket().run(dispatcher, make_tracker("帮我催一下JZ20261122-0001", "urge_ticket"), {})
+    asyncio.run(ticket_status.ActionUrgeTicket().run(dispatcher, make_tracker("帮我催一下JZ20261122-0001", "urge_ticket"), {}))
     assert store.appended == [("JZ20261122-0001", "催办", "caller", "帮我催一下JZ20261122-0001")]
     assert "已经为您催办" in texts(dispatcher)
 
 
 def test_a_closed_order_is_not_urged(store: FakeStore) -> None:
     dispatcher = CollectingDispatcher()
-    ticket_status.ActionUrgeTicket().run(dispatcher, make_tracker("催一下JZ20261122-0002", "urge_ticket"), {})
+    asyncio.run(ticket_status.ActionUrgeTicket().run(dispatcher, make_tracker("催一下JZ20261122-0002", "urge_ticket"), {}))
     assert store.appended == [] and "不能再催办" in texts(dispatcher)
 
 
 def test_urging_without_a_number_asks_for_it(store: FakeStore) -> None:
     dispatcher = CollectingDispatcher()
-    events = ticket_status.ActionUrgeTicket().run(dispatcher, make_tracker("我要催办", "urge_ticket"), {})
+    events = asyncio.run(ticket_status.ActionUrgeTicket().run(dispatcher, make_tracker("我要催办", "urge_ticket"), {}))
     assert slot_values(events) == {"ticket_request": "urge"} and "工单号" in texts(dispatcher)
 
 
@@ -203,7 +208,7 @@ def test_urging_without_a_number_asks_for_it(store: FakeStore) -> None:
 def test_the_rating_is_stored_with_the_last_work_order(store: FakeStore) -> None:
     tracker = make_tracker("5分", slots={"satisfaction_score": "5", "ticket_number": "JZ20261122-0001"})
     dispatcher = CollectingDispatcher()
-    events = conversation.ActionFinishConversation().run(dispatcher, tracker, {})
+    events = asyncio.run(conversation.ActionFinishConversation().run(dispatcher, tracker, {}))
     assert store.ratings == [("caller-1", 5, "JZ20261122-0001")]
     assert slot_values(events)["rating_done"] is True and "再见" in texts(dispatcher)
 
@@ -235,17 +240,47 @@ def test_a_short_reply_after_the_offer_hands_off(monkeypatch: pytest.MonkeyPatch
     from actions.short_reply import ActionShortReply
 
     dispatcher = CollectingDispatcher()
-    events = ActionShortReply().run(dispatcher, make_tracker("好", "affirm", slots={"offered_human": True}), {})
+    events = asyncio.run(ActionShortReply().run(dispatcher, make_tracker("好", "affirm", slots={"offered_human": True}), {}))
     assert dispatcher.messages[0]["response"] == "utter_handoff" and "handoff" in dispatcher.messages[0]["custom"]
     assert slot_values(events)["offered_human"] is False
     dispatcher = CollectingDispatcher()
-    ActionShortReply().run(dispatcher, make_tracker("好", "affirm"), {})
+    asyncio.run(ActionShortReply().run(dispatcher, make_tracker("好", "affirm"), {}))
     assert dispatcher.messages[0]["response"] == "utter_how_can_help"
 
 
 def test_a_number_after_the_urge_question_urges(store: FakeStore) -> None:
     from actions.short_reply import ActionShortReply
 
-    ActionShortReply().run(CollectingDispatcher(),
-                           make_tracker("JZ20261122-0001", "inform", slots={"ticket_request": "urge"}), {})
+    asyncio.run(ActionShortReply().run(CollectingDispatcher(),
+                                       make_tracker("JZ20261122-0001", "inform", slots={"ticket_request": "urge"}), {}))
     assert store.appended and store.appended[0][1] == "催办"
+
+
+# ---- a work order is someone's: the number alone shows nothing -------------------------------------
+def _status(text: str, sender: str = "stranger", slots: dict[str, Any] | None = None) -> tuple[str, dict]:
+    tracker = make_tracker(text, "ask_ticket_status", slots=slots)
+    tracker.sender_id = sender
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ticket_status.ActionTicketStatus().run(dispatcher, tracker, {}))
+    return texts(dispatcher), slot_values(events)
+
+
+def test_a_stranger_with_only_the_number_is_asked_for_the_phone_s_last_four(store: FakeStore) -> None:
+    said, slots = _status("JZ20261122-0001办得怎么样了")
+    assert "后四位" in said and "市城管局" not in said and "已受理" not in said
+    assert slots == {"ticket_number": "JZ20261122-0001", "ticket_request": "status"}
+    said, _ = _status("5678", slots=slots)
+    assert "已受理" in said and "市城管局" in said
+
+
+def test_the_caller_who_filed_it_needs_no_second_factor(store: FakeStore) -> None:
+    said, _ = _status("JZ20261122-0001办得怎么样了", sender="caller-1")
+    assert "已受理" in said
+
+
+def test_guessing_the_last_four_in_chat_locks_the_order(store: FakeStore) -> None:
+    store.orders["JZ20261122-0003"] = FakeOrder("JZ20261122-0003", conversation_id="someone", phone="13700001111")
+    guesses = [_status(f"JZ20261122-0003 尾号{n:04d}")[0] for n in range(5)]
+    assert all("后四位" in said for said in guesses)
+    locked, _ = _status("JZ20261122-0003 尾号1111")  # right, but too late
+    assert "已受理" not in locked and "后四位" in locked

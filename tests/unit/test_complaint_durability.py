@@ -1,0 +1,136 @@
+"""No complaint lost, nobody frozen out: the submit action against a real SQLite store that is
+down or locked, the durable outbox, and the hand-off queue (issue 14, items 2, 8 and 9)."""
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import OperationalError
+
+from actions import complaint, conversation, handoff, services
+from tickets.handoffs import HandoffQueue
+from tickets.outbox import Outbox
+from tickets.store import NewWorkOrder, TicketStore
+
+PHONE = "13912345678"
+SLOTS = {"complaint_confirmed": True, "order_kind": "投诉", "complaint_description": "小区门口烧烤摊半夜太吵",
+         "district": "山阳区", "location": "山阳区塔南路1号", "phone": PHONE}
+
+
+def tracker(text: str = "对", intent: str = "affirm", slots: dict[str, Any] | None = None,
+            sender: str = "caller-1") -> Tracker:
+    latest = {"text": text, "intent": {"name": intent}, "entities": []}
+    return Tracker(sender, dict(slots or {}), latest, [{"event": "user", "text": text, "parse_data": latest}],
+                   False, None, {}, "action_listen")
+
+
+def submit(slots: dict[str, Any] = SLOTS, sender: str = "caller-1") -> tuple[str, list[dict]]:
+    dispatcher = CollectingDispatcher()
+    asyncio.run(complaint.ActionSubmitComplaint().run(dispatcher, tracker(slots=slots, sender=sender), {}))
+    return "\n".join(m.get("text") or "" for m in dispatcher.messages), dispatcher.messages
+
+
+@pytest.fixture()
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "hotline.db"
+    store = TicketStore(f"sqlite:///{path}", prefix="JZ")
+    monkeypatch.setattr(services, "ticket_store", lambda: store)
+    outbox = Outbox(tmp_path / "outbox")
+    monkeypatch.setattr(services, "outbox", lambda: outbox)
+    decision = SimpleNamespace(department="市城管局", local_government=None, reason="test", needs_review=False,
+                               tier=None, matter=None)
+    monkeypatch.setattr(services, "router", lambda: SimpleNamespace(route=lambda text, district: decision))
+    monkeypatch.setenv("HOTLINE_DB_DEADLINE_SECONDS", "0.5")
+    yield path
+    store.close()
+
+
+def orders(path: Path) -> list[tuple]:
+    with sqlite3.connect(path) as connection:
+        return connection.execute("SELECT number, public_ref, status FROM work_orders").fetchall()
+
+
+def test_a_confirmed_complaint_is_filed_and_the_outbox_left_empty(db: Path) -> None:
+    said, messages = submit()
+    assert "已受理" in said and len(orders(db)) == 1
+    assert services.outbox().pending() == []
+    card = messages[0]["custom"]["work_order"]
+    assert card["number"] == orders(db)[0][0] and card["reference"] == orders(db)[0][1]
+
+
+def test_with_the_database_down_the_caller_is_told_the_truth_and_nothing_is_lost(db, monkeypatch) -> None:
+    working = services.ticket_store
+
+    def down() -> TicketStore:
+        raise OperationalError("connect", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(services, "ticket_store", down)
+    said, messages = submit()
+    reference = messages[0]["custom"]["work_order"]["reference"]
+    assert "已经记录" in said and reference in said and "工单号是" not in said
+    assert [entry.public_ref for entry in services.outbox().pending()] == [reference]
+    assert orders(db) == []
+
+    monkeypatch.setattr(services, "ticket_store", working)
+    assert services.deliver_outbox() == 1
+    assert services.deliver_outbox() == 0  # exactly once
+    assert [(ref, status) for _, ref, status in orders(db)] == [(reference, "已转办")]
+
+
+def test_a_write_lock_does_not_freeze_the_action_server(db: Path) -> None:
+    """A lock held on the database: the caller hears back within the deadline, an emergency in
+    another conversation at the same time is answered at once, and the order is filed once the
+    lock goes."""
+    blocker = sqlite3.connect(db, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+
+    async def both() -> tuple[float, float, str]:
+        started = time.monotonic()
+        dispatcher = CollectingDispatcher()
+        fire = CollectingDispatcher()
+        submitting = asyncio.create_task(
+            complaint.ActionSubmitComplaint().run(dispatcher, tracker(slots=SLOTS), {}))
+        await asyncio.sleep(0.05)
+        conversation.ActionEmergency().run(fire, tracker("着火了，楼道里全是烟", "emergency", sender="other"), {})
+        fire_after = time.monotonic() - started
+        await submitting
+        return fire_after, time.monotonic() - started, dispatcher.messages[0]["text"] + fire.messages[0]["text"]
+
+    try:
+        fire_after, submit_after, said = asyncio.run(both())
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert fire_after < 0.5 and "119" in said
+    assert submit_after < 3 and "已经记录" in said
+    deadline = time.monotonic() + 30
+    while services.outbox().pending() and time.monotonic() < deadline:
+        services.deliver_outbox()
+        time.sleep(0.2)
+    assert len(orders(db)) == 1 and services.outbox().pending() == []
+
+
+def test_the_outbox_survives_a_torn_last_line(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox")
+    outbox.append(NewWorkOrder(kind="投诉", description="路灯不亮", public_ref="ABCD2345"))
+    with (tmp_path / "outbox" / "pending.jsonl").open("a") as journal:
+        journal.write('{"kind": "投诉", "descr')  # the process died in the middle of a write
+    assert [entry.public_ref for entry in Outbox(tmp_path / "outbox").pending()] == ["ABCD2345"]
+
+
+def test_the_hand_off_summary_goes_to_the_agents_queue_only(db: Path) -> None:
+    slots = {"complaint_description": "楼上漏水", "location": "解放区民主路8号", "phone": PHONE}
+    dispatcher = CollectingDispatcher()
+    asyncio.run(handoff.ActionHandoff().run(dispatcher, tracker("转人工", "request_human", slots=slots), {}))
+    message = dispatcher.messages[0]
+    assert message["custom"] == {"handoff": {"queued": True}} and PHONE not in str(message)
+    waiting = HandoffQueue(services.ticket_store()).waiting()
+    assert len(waiting) == 1 and waiting[0].conversation_id == "caller-1"
+    assert PHONE in str(waiting[0].summary) and "民主路8号" in str(waiting[0].summary)
