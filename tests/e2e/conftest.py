@@ -22,6 +22,12 @@ class Assistant:
 
     rasa_url: str
     database_url: str
+    rasa_token: str = ""  # Rasa's HTTP API (/model/parse, /status …) needs it; the REST webhook does not
+
+    @property
+    def rasa_api_params(self) -> dict[str, str]:
+        """Query parameters for Rasa's HTTP API: ``httpx.post(url, params=assistant.rasa_api_params)``."""
+        return {"token": self.rasa_token}
 
     def new_sender(self) -> str:
         return f"e2e-{uuid.uuid4().hex[:10]}"
@@ -52,6 +58,6 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     try:
         for spec in specs:
             supervisor.wait_healthy(spec, supervisor.start(spec), timeout=400)
-        yield Assistant(f"http://127.0.0.1:{rasa_port}", database_url)
+        yield Assistant(f"http://127.0.0.1:{rasa_port}", database_url, specs[1].env["HOTLINE_RASA_TOKEN"])
     finally:
         supervisor.stop_all()

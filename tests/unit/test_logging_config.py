@@ -139,3 +139,50 @@ def test_rasa_logging_config_file_masks_rasa_coloredlogs_structlog_and_sanic(tmp
     """)
     _assert_masked(report, output)
     assert "rasa.test.event" in output
+
+
+# ---- how the Supervisor starts the processes ---------------------------------------------------
+def test_every_process_spec_uses_the_logging_config_and_the_tokens(monkeypatch: pytest.MonkeyPatch,
+                                                                   tmp_path: Path) -> None:
+    from hotline import processes
+
+    monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("HOTLINE_RASA_TOKEN", raising=False)
+    monkeypatch.delenv("HOTLINE_ACTION_TOKEN", raising=False)
+    action = processes.action_server(5055, {})
+    rasa = processes.rasa_server(5005, 5055, tmp_path / "tracker.db", {})
+    web = processes.web_app(8000, 5005, {})
+    token, action_token = rasa.env["HOTLINE_RASA_TOKEN"], rasa.env["HOTLINE_ACTION_TOKEN"]
+    assert len(token) >= 32 and len(action_token) >= 32 and token != action_token
+    assert action.env["HOTLINE_ACTION_TOKEN"] == action_token  # the two ends share it
+    command = rasa.command
+    assert command[command.index("--auth-token") + 1] == token and "--enable-api" in command
+    assert rasa.health_params == {"token": token}
+    rasa_config = Path(command[command.index("--logging-config-file") + 1])
+    assert json.loads(rasa_config.read_text()) == logging_dict("rasa")
+    assert str(PROJECT_ROOT) in rasa.env["PYTHONPATH"].split(os.pathsep)
+    web_config = Path(web.command[web.command.index("--log-config") + 1])
+    assert json.loads(web_config.read_text()) == logging_dict("web_app")
+
+
+def test_supervisor_logs_and_children_are_private(tmp_path: Path) -> None:
+    from hotline.processes import ProcessSpec, Supervisor, secure_var_dir
+
+    supervisor = Supervisor(tmp_path / "logs")
+    made = tmp_path / "made_by_child.db"
+    spec = ProcessSpec("child", [sys.executable, "-c", f"open({str(made)!r}, 'w').write('x'); print('13812345678')"],
+                       "http://127.0.0.1:1/health")
+    supervisor.start(spec).wait(timeout=30)
+    supervisor.stop_all()
+    assert (tmp_path / "logs").stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / "logs" / "child.log").stat().st_mode & 0o777 == 0o600
+    assert made.stat().st_mode & 0o777 == 0o600  # umask 077 in the child
+    var = tmp_path / "var"
+    (var / "models").mkdir(parents=True, mode=0o755)
+    old = os.umask(0o022)
+    try:
+        secure_var_dir(var)
+        assert os.umask(0o022) == 0o077
+    finally:
+        os.umask(old)
+    assert var.stat().st_mode & 0o777 == 0o700 and (var / "models").stat().st_mode & 0o777 == 0o700
