@@ -44,6 +44,7 @@ def build_app(executor: ActionExecutor, token: str) -> Sanic:
         provided = request.args.get("token") or ""
         if hmac.compare_digest(provided.encode(), token.encode()):
             return None
+        logger.warning("refused a call without the action token: %s %s", request.method, request.path)
         return response.json({"error": "unauthorized"}, status=401)
 
     app.on_request(require_token, priority=100)
