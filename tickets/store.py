@@ -26,6 +26,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.pool import StaticPool
 
 from tickets.errors import InvalidOperation, WorkOrderNotFound
@@ -487,6 +488,9 @@ class TicketStore:
                 session.add_all(rows)
                 if rows:
                     order.updated_at = now
+                    # Written even when equal to the stored value, else the column's onupdate
+                    # (the wall clock) would replace the store's clock.
+                    flag_modified(order, "updated_at")
                 session.flush()
                 return _order_view(order), [_event_view(row) for row in rows]
 
@@ -526,6 +530,7 @@ class TicketStore:
                         action=RATING_ACTION, note=f"满意度评价：{score}分",
                     ))
                     order.updated_at = now
+                    flag_modified(order, "updated_at")
                 session.add(SatisfactionRating(
                     conversation_id=conversation_id, work_order_number=canonical, score=score, at=now
                 ))
@@ -684,7 +689,9 @@ def _make_engine(database_url: str) -> Engine:
     url = make_url(database_url)
     # hide_parameters: a failed statement's message must not carry a caller's phone or address.
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        hide_error_details(engine)
+        return engine
 
     database = url.database or ""
     in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
@@ -702,6 +709,21 @@ def _make_engine(database_url: str) -> Engine:
         )
     _configure_sqlite(engine, wal=not in_memory)
     return engine
+
+
+_DETAIL = re.compile(r"\nDETAIL:.*", re.DOTALL)
+
+
+def hide_error_details(engine: Engine) -> None:
+    """Drop PostgreSQL's DETAIL from error messages: it quotes row values ("Failing row contains
+    (…, 13812345678, …)", "Key (conversation_id, …)=(…) already exists"), which
+    ``hide_parameters`` does not cover. The constraint's name stays in the message."""
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: Any) -> None:
+        for error in (context.original_exception, context.sqlalchemy_exception):
+            if error is not None and error.args and isinstance(error.args[0], str):
+                error.args = (_DETAIL.sub("\nDETAIL:  [hidden]", error.args[0]),) + tuple(error.args[1:])
 
 
 def _switch_to_wal(cursor: Any, attempts: int = 50) -> None:

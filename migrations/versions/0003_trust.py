@@ -143,7 +143,8 @@ def downgrade() -> None:
     op.drop_table("handoffs")
     op.drop_table("access_log")
     op.drop_index("ix_work_orders_public_ref", table_name="work_orders")
-    with op.batch_alter_table("work_orders") as batch:
-        batch.drop_column("redacted_at")
-        batch.drop_column("public_ref")
+    # Plain ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35): a batch rebuild would drop work_orders,
+    # which the events' foreign keys forbid.
+    op.drop_column("work_orders", "redacted_at")
+    op.drop_column("work_orders", "public_ref")
     op.drop_table("work_order_counters")
