@@ -22,17 +22,20 @@ def _open_store():  # -> TicketStore (imports kept lazy: `hotline --help` stays 
 
 @app.command("show")
 def tickets_show(
-    number: str = typer.Argument(..., help="Work-order number, e.g. JZ20261122-0001"),
+    number: str = typer.Argument(..., help="Work-order number (JZ20261122-0001) or public reference"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
 ) -> None:
-    """Show a work order and its events."""
+    """Show a work order and its events (the read is recorded in the access log)."""
     store = _open_store()
-    order = store.get(number)
+    order = store.find_by_reference(number)
     if order is None:
         if as_json:
             typer.echo(json.dumps({"error": "not_found", "number": number}, ensure_ascii=False))
             raise typer.Exit(1)
         fail(f"No work order {number}")
+    import getpass
+
+    store.record_access(f"cli:{getpass.getuser()}", order.number, "命令行查看工单（hotline tickets show）")
     events = store.events(order.number)
     if as_json:
         doc = {**asdict(order), "events": [asdict(e) for e in events]}
@@ -123,3 +126,95 @@ def tickets_migrate() -> None:
     store = _open_store()  # opening migrates
     with store.engine.connect() as connection:
         console.print(f"Work-order database at revision {current_revision(connection)}")
+
+
+RETENTION_ENV = "HOTLINE_RETENTION_DAYS"
+DEFAULT_RETENTION_DAYS = 365
+
+
+def _retention_days(days: int | None) -> int:
+    """The period: --days, else HOTLINE_RETENTION_DAYS, else a year."""
+    import os
+
+    if days is None:
+        raw = os.environ.get(RETENTION_ENV, "").strip()
+        if not raw:
+            return DEFAULT_RETENTION_DAYS
+        try:
+            days = int(raw)
+        except ValueError:
+            fail(f"{RETENTION_ENV} must be a whole number of days, not {raw!r}")
+    if days is None or days < 1:
+        fail("The retention period must be at least 1 day")
+    return int(days)  # type: ignore[arg-type]
+
+
+@app.command("redact")
+def tickets_redact(
+    number: str = typer.Argument(..., help="Work-order number or public reference"),
+    reason: str = typer.Option(..., "--reason", help="Why (recorded in the 信息删除 event; no personal data)"),
+    actor: str | None = typer.Option(None, "--actor", help="Who asked for it (default: cli:<user>)"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
+) -> None:
+    """Remove a caller's personal data from a work order (PIPL art. 47); idempotent."""
+    import getpass
+
+    from tickets.errors import TicketError
+
+    store = _open_store()
+    order = store.find_by_reference(number)
+    if order is None:
+        if as_json:
+            typer.echo(json.dumps({"error": "not_found", "number": number}, ensure_ascii=False))
+            raise typer.Exit(1)
+        fail(f"No work order {number}")
+    already = order.redacted_at is not None
+    try:
+        order = store.redact(order.number, actor=actor or f"cli:{getpass.getuser()}", reason=reason)
+    except TicketError as error:
+        fail(error.message)
+    if as_json:
+        doc = {"number": order.number, "redacted_at": order.redacted_at, "already_redacted": already}
+        typer.echo(json.dumps(doc, ensure_ascii=False, default=str))
+        return
+    if already:
+        console.print(f"工单{order.number}的个人信息此前已删除（{order.redacted_at:%Y-%m-%d %H:%M}）")
+    else:
+        console.print(f"已删除工单{order.number}的个人信息，并记录删除事件")
+
+
+@app.command("purge")
+def tickets_purge(
+    days: int | None = typer.Option(None, "--days", help=f"Retention period in days (default: ${RETENTION_ENV} or {DEFAULT_RETENTION_DAYS})"),
+    tracker_db: str | None = typer.Option(None, "--tracker-db", help="Rasa's SQL tracker store URL, e.g. sqlite:///var/rasa_tracker.db"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
+) -> None:
+    """Retention: redact finished work orders, delete hand-offs and (with --tracker-db) Rasa
+    conversations older than the period."""
+    from datetime import timedelta
+
+    from tickets.handoffs import HandoffQueue
+    from tickets.retention import purge_expired, purge_tracker_events
+
+    period = timedelta(days=_retention_days(days))
+    store = _open_store()
+    now = store.now()
+    orders = purge_expired(store, period, now)
+    handoffs = HandoffQueue(store).purge(period, now)
+    tracker = purge_tracker_events(tracker_db, period, now) if tracker_db else None
+    if as_json:
+        doc = {
+            "days": period.days,
+            "cutoff": orders.cutoff.isoformat(),
+            "redacted": list(orders.redacted),
+            "handoffs_deleted": handoffs,
+            "tracker": None if tracker is None else {"conversations": tracker.conversations, "events": tracker.events},
+        }
+        typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    console.print(f"保存期限 {period.days} 天（{orders.cutoff:%Y-%m-%d %H:%M} UTC 之前）")
+    console.print(f"已删除个人信息的工单 {len(orders.redacted)} 件，删除转人工记录 {handoffs} 条")
+    for number in orders.redacted:
+        console.print(f"  {number}")
+    if tracker is not None:
+        console.print(f"对话记录：删除 {tracker.conversations} 个会话的 {tracker.events} 条事件")
