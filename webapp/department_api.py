@@ -181,7 +181,7 @@ def department_list(
     status: list[WorkOrderStatus] | None = Query(None, description="按状态筛选，可多选"),
     overdue: bool | None = Query(None, description="true：只看超时未答复的"),
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000),
 ) -> list[WorkOrderOut]:
     """交办给本单位（主办）或由本单位属地协办的工单，按办理时限先后排列。"""
     statuses = [s.value for s in status] if status else [s.value for s in WorkOrderStatus if s != WorkOrderStatus.ACCEPTED]
@@ -240,7 +240,7 @@ def agent_list(
     needs_review: bool | None = Query(None, description="true：派单待确认"),
     extension_pending: bool | None = Query(None, description="true：有待审批的延期申请"),
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000),
 ) -> list[WorkOrderOut]:
     orders = deps.ticket_store().find(
         department=department, statuses=[s.value for s in status] if status else None, overdue=overdue,

@@ -2,56 +2,20 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from fastapi.testclient import TestClient
 
 from tickets.store import NewWorkOrder, TicketStore
+from tests.unit.fake_rasa import PHONE, FakeRasa, running_fake_rasa
 from webapp import conversations
-
-PHONE = "13912345678"
-
-
-class FakeRasa(BaseHTTPRequestHandler):
-    """Rasa's REST channel as the web app sees it: it records what it was sent and answers
-    with the replies the test put in ``script`` (or a hand-off summary for "转人工")."""
-
-    received: list[dict] = []
-    delay = 0.0
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-        import time
-
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        FakeRasa.received.append(body)
-        time.sleep(FakeRasa.delay)
-        if body["message"] == "转人工":
-            replies = [{"recipient_id": body["sender"], "text": "好的，正在为您转接人工客服，请稍候。",
-                        "custom": {"handoff": {"slots": {"phone": PHONE, "location": "塔南路1号"}}}}]
-        else:
-            replies = [{"recipient_id": body["sender"], "text": f"收到：{body['message']}"}]
-        payload = json.dumps(replies, ensure_ascii=False).encode("utf-8")
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 @pytest.fixture()
 def rasa() -> Iterator[str]:
-    FakeRasa.received, FakeRasa.delay = [], 0.0
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeRasa)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with running_fake_rasa() as url:
+        yield url
 
 
 def _client(tmp_path, monkeypatch, rasa_url: str = "http://127.0.0.1:9", **env: str) -> TestClient:
