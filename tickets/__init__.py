@@ -1,7 +1,9 @@
 """Work orders (工单): models, durable store and lifecycle states (domain code, no web framework)."""
 from tickets.errors import IllegalTransition, InvalidOperation, TicketError, WorkOrderNotFound
 from tickets.status import ALLOWED_TRANSITIONS, WorkOrderAction, WorkOrderKind, WorkOrderStatus, can_transition
+from tickets.references import new_public_ref
 from tickets.store import (
+    AccessView,
     EventView,
     NewWorkOrder,
     TicketStore,
@@ -11,6 +13,7 @@ from tickets.store import (
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
+    "AccessView",
     "EventView",
     "IllegalTransition",
     "InvalidOperation",
@@ -23,5 +26,6 @@ __all__ = [
     "WorkOrderStatus",
     "WorkOrderView",
     "can_transition",
+    "new_public_ref",
     "normalize_ticket_number",
 ]

@@ -578,6 +578,26 @@ class TicketStore:
 
         return self.mutate(number, step, actor)[0]
 
+    def redact_conversation(self, conversation_id: str, actor: str, reason: str) -> list[str]:
+        """Redact every order filed from a conversation, and unlink its satisfaction ratings and
+        hand-off summaries even when it filed none; returns the orders' numbers. (Rasa's tracker
+        keeps the conversation itself: tickets.retention.redact_conversation deletes it there.)"""
+        conversation_id = _require_text(conversation_id, "conversation_id", 128)
+        query = select(WorkOrder.number).where(WorkOrder.conversation_id == conversation_id).order_by(WorkOrder.id)
+        with Session(self.engine) as session:
+            numbers = list(session.scalars(query))
+        for number in numbers:
+            self.redact(number, actor=actor, reason=reason)
+        ratings = SatisfactionRating.__table__
+        with Session(self._write_engine) as session, session.begin():
+            session.execute(
+                update(ratings).where(ratings.c.conversation_id == conversation_id).values(conversation_id=REDACTED_ID)
+            )
+            from tickets.handoffs import redact_handoffs
+
+            redact_handoffs(session, conversation_id)
+        return numbers
+
     def record_access(self, actor: str, number: str, purpose: str) -> None:
         """Note that ``actor`` read the personal data of order ``number`` for ``purpose``."""
         actor = _require_text(actor, "actor", 64)

@@ -140,6 +140,22 @@ def test_redact_removes_the_callers_data_and_leaves_a_tombstone(store: TicketSto
     assert queue.get(handoff).summary == {} and queue.get(handoff).conversation_id is None
 
 
+def test_redact_conversation(store: TicketStore) -> None:
+    number = _order_with_history(store)
+    second = store.create_work_order(complaint("同一会话的第二件", conversation_id="conv-pii")).number
+    other = store.create_work_order(complaint(conversation_id="conv-other")).number
+    store.record_satisfaction("conv-chat-only", 3)
+    queue = HandoffQueue(store)
+    chat_only = queue.enqueue("conv-chat-only", "web", {"phone": PHONE})
+
+    assert store.redact_conversation("conv-pii", actor="agent:07", reason="申请删除") == [number, second]
+    assert store.get(number).redacted_at and store.get(second).redacted_at
+    assert store.get(other).redacted_at is None
+    assert store.redact_conversation("conv-chat-only", actor="agent:07", reason="申请删除") == []
+    assert store.satisfaction(conversation_id="conv-chat-only") == []
+    assert queue.get(chat_only).summary == {}
+
+
 def test_redact_is_idempotent(store: TicketStore) -> None:
     number = _order_with_history(store)
     first = store.redact(number, actor="agent:07", reason="申请删除")
