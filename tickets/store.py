@@ -32,7 +32,6 @@ from sqlalchemy.pool import StaticPool
 from tickets.errors import InvalidOperation, WorkOrderNotFound
 from tickets.models import (
     AccessLogEntry,
-    Handoff,
     SatisfactionRating,
     WorkOrder,
     WorkOrderCounter,

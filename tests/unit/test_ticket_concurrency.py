@@ -11,7 +11,6 @@ import threading
 import time
 from datetime import datetime, timezone
 
-import pytest
 from sqlalchemy import delete
 
 from tests.unit.ticket_backends import *  # noqa: F401,F403
