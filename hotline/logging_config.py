@@ -15,7 +15,7 @@ Rasa and Sanic add handlers of their own after the configuration is applied (Ras
 handler on the root logger, Sanic's console handlers when an app is created with
 ``configure_logging=True``), so the filter factory :func:`masking_filter` also makes every handler
 added to any logger later get the masking filter (:func:`guard_new_handlers`), and routes Python
-warnings through logging.
+warnings and uncaught exceptions (main thread and other threads) through logging.
 
 Imports only the standard library and :mod:`hotline.privacy`: both virtual environments load it.
 """
@@ -25,7 +25,9 @@ import json
 import logging
 import logging.config
 import os
+import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +87,23 @@ def masking_filter() -> PiiMaskingFilter:
     """The filter factory named in :func:`logging_dict`; also guards handlers added later."""
     guard_new_handlers()
     logging.captureWarnings(True)
+    sys.excepthook = _log_uncaught
+    threading.excepthook = _log_uncaught_in_thread
     return _shared_filter
+
+
+def _log_uncaught(kind: type[BaseException], error: BaseException, traceback: object) -> None:
+    """Uncaught exceptions are logged (masked) instead of printed raw to stderr."""
+    logging.getLogger("uncaught").critical("uncaught exception", exc_info=(kind, error, traceback))  # type: ignore[arg-type]
+
+
+def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+    if args.exc_type is SystemExit:
+        return
+    name = args.thread.name if args.thread else "?"
+    logging.getLogger("uncaught").critical(
+        "uncaught exception in thread %s", name, exc_info=(args.exc_type, args.exc_value, args.exc_traceback)  # type: ignore[arg-type]
+    )
 
 
 def guard_new_handlers() -> None:

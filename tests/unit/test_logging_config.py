@@ -103,6 +103,25 @@ def test_action_server_logging_masks_sanic_rasa_sdk_root_and_warnings() -> None:
     assert "410802********1234" in output and "１３８****５６７８" in output
 
 
+def test_uncaught_exceptions_are_logged_masked() -> None:
+    code = f"""
+import threading
+from hotline.logging_config import configure_logging
+configure_logging("action_server")
+thread = threading.Thread(target=lambda: int("电话{PHONE}"), name="worker")
+thread.start(); thread.join()
+raise ValueError("身份证{FULL_WIDTH_PHONE}")
+"""
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1
+    assert "uncaught exception in thread worker" in output and "uncaught exception" in output
+    assert "ValueError: invalid literal for int() with base 10: '电话138****5678'" in output
+    assert "ValueError: 身份证１３８****５６７８" in output
+    for secret in SECRETS:
+        assert secret not in output
+
+
 def test_uvicorn_log_config_masks_access_and_error_logs(tmp_path: Path) -> None:
     path = write_logging_config("web_app", tmp_path)
     report, output = _run(sys.executable, f"""
