@@ -101,7 +101,7 @@ def rasa_server(
 
 
 def web_app(port: int, rasa_port: int, env: dict[str, str]) -> ProcessSpec:
-    web_env = {**process_secrets(), **env, "HOTLINE_RASA_URL": f"http://127.0.0.1:{rasa_port}"}
+    web_env = {**env, "HOTLINE_RASA_URL": f"http://127.0.0.1:{rasa_port}"}  # the REST webhook needs no token
     command = [
         sys.executable, "-m", "uvicorn", "webapp.app:app", "--host", "127.0.0.1", "--port", str(port),
         "--log-config", str(write_logging_config("web_app", logging_config_dir())),
@@ -141,11 +141,17 @@ class Supervisor:
         with open(os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as log:
             log_path.chmod(0o600)
             proc = subprocess.Popen(
-                spec.command, cwd=PROJECT_ROOT, env={**os.environ, **spec.env},
+                spec.command, cwd=PROJECT_ROOT, env=self._environment(spec),
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True, umask=UMASK,
             )
         self.running.append((spec, proc))
         return proc
+
+    @staticmethod
+    def _environment(spec: ProcessSpec) -> dict[str, str]:
+        """This process's environment and the spec's; the shared tokens only where the spec has them."""
+        inherited = {name: value for name, value in os.environ.items() if name not in SECRET_VARIABLES}
+        return {**inherited, **spec.env}
 
     def wait_healthy(self, spec: ProcessSpec, proc: subprocess.Popen, timeout: float = 300) -> None:
         deadline = time.monotonic() + timeout

@@ -180,6 +180,7 @@ def test_every_process_spec_uses_the_logging_config_and_the_tokens(monkeypatch: 
     rasa_config = Path(command[command.index("--logging-config-file") + 1])
     assert json.loads(rasa_config.read_text()) == logging_dict("rasa")
     assert str(PROJECT_ROOT) in rasa.env["PYTHONPATH"].split(os.pathsep)
+    assert not set(processes.SECRET_VARIABLES) & set(processes.Supervisor._environment(web))
     web_config = Path(web.command[web.command.index("--log-config") + 1])
     assert json.loads(web_config.read_text()) == logging_dict("web_app")
 
