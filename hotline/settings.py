@@ -33,6 +33,9 @@ class Settings:
     # Empty when not set; `hotline run` and the test fixtures generate them (hotline.processes).
     rasa_token: str = ""
     action_token: str = ""
+    # Rasa's SQL tracker store, for redaction and retention of conversations (the file `hotline run`
+    # gives Rasa, or HOTLINE_TRACKER_DB_URL when the tracker store is elsewhere).
+    tracker_db_url: str = ""
 
     @property
     def knowledge_dir(self) -> Path:
@@ -52,4 +55,6 @@ def load_settings() -> Settings:
         action_server_port=int(os.environ.get("HOTLINE_ACTION_PORT", "5055")),
         rasa_token=os.environ.get("HOTLINE_RASA_TOKEN", ""),
         action_token=os.environ.get("HOTLINE_ACTION_TOKEN", ""),
+        tracker_db_url=os.environ.get("HOTLINE_TRACKER_DB_URL")
+        or f"sqlite:///{_path('HOTLINE_TRACKER_DB', var_dir / 'rasa_tracker.db')}",
     )

@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from hotline.privacy import install_log_masking
-from webapp import chat, deps, errors, public_tickets, sweeper
+from webapp import agent_privacy_api, chat, deps, errors, public_tickets, sweeper
 from webapp.config import web_settings
 from webapp.department_api import agent_router, department_router
 from webapp.security import BodyLimitMiddleware, SecurityHeadersMiddleware
@@ -56,6 +56,7 @@ def create_app() -> FastAPI:
     application.include_router(public_tickets.router)
     application.include_router(department_router)
     application.include_router(agent_router)
+    application.include_router(agent_privacy_api.router)
     application.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @application.get("/", include_in_schema=False)

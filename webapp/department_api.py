@@ -23,15 +23,15 @@ from webapp.auth import agent, department
 from webapp.errors import ApiError, ErrorOut
 from webapp.text_input import CleanText, OptionalCleanText
 
-_ERRORS = {
+ERROR_RESPONSES = {
     401: {"model": ErrorOut, "description": "缺少或无效的令牌"},
     403: {"model": ErrorOut, "description": "无权办理"},
     404: {"model": ErrorOut, "description": "工单不存在或不属于本单位"},
     409: {"model": ErrorOut, "description": "工单当前状态不允许此操作"},
     422: {"model": ErrorOut, "description": "参数不正确"},
 }
-department_router = APIRouter(prefix="/api/department", tags=["承办单位"], responses=_ERRORS)
-agent_router = APIRouter(prefix="/api/agent", tags=["热线坐席"], responses=_ERRORS)
+department_router = APIRouter(prefix="/api/department", tags=["承办单位"], responses=ERROR_RESPONSES)
+agent_router = APIRouter(prefix="/api/agent", tags=["热线坐席"], responses=ERROR_RESPONSES)
 
 
 # ---------------------------------------------------------------------- schemas
@@ -142,7 +142,7 @@ def _listed(order: WorkOrderView, caller: str | None = None) -> WorkOrderOut:
     return _out(masked, caller=caller)
 
 
-def _detail(order: WorkOrderView, reader: str, caller: str | None = None) -> WorkOrderDetail:
+def detail(order: WorkOrderView, reader: str, caller: str | None = None) -> WorkOrderDetail:
     """The whole order with its events; the read of its personal data is recorded."""
     deps.ticket_store().record_access(reader, order.number, "工单详情")
     events = [EventOut(**asdict(e)) for e in deps.ticket_store().events(order.number)]
@@ -170,7 +170,7 @@ def _canonical_department(name: str, what: str = "承办单位") -> str:
     return found.name
 
 
-def _actor(prefix: str, name: str) -> str:
+def actor_name(prefix: str, name: str) -> str:
     return f"{prefix}:{name}"[:64]
 
 
@@ -193,31 +193,31 @@ def department_list(
 
 @department_router.get("/work-orders/{number}", response_model=WorkOrderDetail, summary="查看工单详情")
 def department_show(number: str, name: str = Depends(department)) -> WorkOrderDetail:
-    return _detail(_visible_order(number, name), _actor("department", name), caller=name)
+    return detail(_visible_order(number, name), actor_name("department", name), caller=name)
 
 
 @department_router.post("/work-orders/{number}/accept", response_model=WorkOrderDetail, summary="签收工单")
 def department_accept(number: str, name: str = Depends(department)) -> WorkOrderDetail:
     """已转办 → 办理中。"""
     _visible_order(number, name)
-    order = deps.lifecycle().accept(number, actor=_actor("department", name), department=name)
-    return _detail(order, _actor("department", name), caller=name)
+    order = deps.lifecycle().accept(number, actor=actor_name("department", name), department=name)
+    return detail(order, actor_name("department", name), caller=name)
 
 
 @department_router.post("/work-orders/{number}/return", response_model=WorkOrderDetail, summary="退单（非本单位职责）")
 def department_return(number: str, body: ReturnIn, name: str = Depends(department)) -> WorkOrderDetail:
     """已转办/办理中 → 退单，须说明理由；热线中心随后改派。"""
     _visible_order(number, name)
-    order = deps.lifecycle().return_order(number, body.reason, actor=_actor("department", name), department=name)
-    return _detail(order, _actor("department", name), caller=name)
+    order = deps.lifecycle().return_order(number, body.reason, actor=actor_name("department", name), department=name)
+    return detail(order, actor_name("department", name), caller=name)
 
 
 @department_router.post("/work-orders/{number}/reply", response_model=WorkOrderDetail, summary="答复工单")
 def department_reply(number: str, body: ReplyIn, name: str = Depends(department)) -> WorkOrderDetail:
     """办理中 → 已答复；答复内容将告知来电人。"""
     _visible_order(number, name)
-    order = deps.lifecycle().reply(number, body.text, actor=_actor("department", name), department=name)
-    return _detail(order, _actor("department", name), caller=name)
+    order = deps.lifecycle().reply(number, body.text, actor=actor_name("department", name), department=name)
+    return detail(order, actor_name("department", name), caller=name)
 
 
 @department_router.post("/work-orders/{number}/extension", response_model=WorkOrderDetail, summary="申请延期")
@@ -225,9 +225,9 @@ def department_extension(number: str, body: ExtensionIn, name: str = Depends(dep
     """办理中的工单申请延长办理时限（工作日），由热线中心审批。"""
     _visible_order(number, name)
     order = deps.lifecycle().request_extension(
-        number, body.days, body.reason, actor=_actor("department", name), department=name
+        number, body.days, body.reason, actor=actor_name("department", name), department=name
     )
-    return _detail(order, _actor("department", name), caller=name)
+    return detail(order, actor_name("department", name), caller=name)
 
 
 # ---------------------------------------------------------------------- agents
@@ -254,7 +254,7 @@ def agent_show(number: str, who: Principal = Depends(agent)) -> WorkOrderDetail:
     order = deps.ticket_store().get(number)
     if order is None:
         raise ApiError(404, "not_found", f"没有查到工单{number}，请核对工单号。")
-    return _detail(order, _actor("agent", who.name))
+    return detail(order, actor_name("agent", who.name))
 
 
 @agent_router.post("/work-orders/{number}/assign", response_model=WorkOrderDetail, summary="确认派单（转办/改派）")
@@ -264,38 +264,38 @@ def agent_assign(number: str, body: AssignIn, who: Principal = Depends(agent)) -
     extra: dict[str, object] = {}
     if body.local_government is not None:
         extra["local_government"] = _canonical_department(body.local_government, "属地协办单位") if body.local_government.strip() else None
-    order = deps.lifecycle().assign(number, target, actor=_actor("agent", who.name), note=body.note, **extra)
-    return _detail(order, _actor("agent", who.name))
+    order = deps.lifecycle().assign(number, target, actor=actor_name("agent", who.name), note=body.note, **extra)
+    return detail(order, actor_name("agent", who.name))
 
 
 @agent_router.post("/work-orders/{number}/extension/decision", response_model=WorkOrderDetail, summary="审批延期申请")
 def agent_decide_extension(number: str, body: DecisionIn, who: Principal = Depends(agent)) -> WorkOrderDetail:
     """同意则办理时限顺延申请的工作日数；不同意则时限不变。"""
-    order = deps.lifecycle().decide_extension(number, body.approve, actor=_actor("agent", who.name), note=body.note)
-    return _detail(order, _actor("agent", who.name))
+    order = deps.lifecycle().decide_extension(number, body.approve, actor=actor_name("agent", who.name), note=body.note)
+    return detail(order, actor_name("agent", who.name))
 
 
 @agent_router.post("/work-orders/{number}/callback", response_model=WorkOrderDetail, summary="记录回访结果")
 def agent_callback(number: str, body: CallbackIn, who: Principal = Depends(agent)) -> WorkOrderDetail:
     """已答复 → 已回访；来电人不满意时工单重办（→ 办理中，重新计算办理时限）。"""
-    order = deps.lifecycle().record_callback(number, body.satisfied, body.note, actor=_actor("agent", who.name))
-    return _detail(order, _actor("agent", who.name))
+    order = deps.lifecycle().record_callback(number, body.satisfied, body.note, actor=actor_name("agent", who.name))
+    return detail(order, actor_name("agent", who.name))
 
 
 @agent_router.post("/work-orders/{number}/close", response_model=WorkOrderDetail, summary="办结工单")
 def agent_close(number: str, body: NoteIn, who: Principal = Depends(agent)) -> WorkOrderDetail:
-    order = deps.lifecycle().close(number, actor=_actor("agent", who.name), note=body.note)
-    return _detail(order, _actor("agent", who.name))
+    order = deps.lifecycle().close(number, actor=actor_name("agent", who.name), note=body.note)
+    return detail(order, actor_name("agent", who.name))
 
 
 @agent_router.post("/work-orders/{number}/reopen", response_model=WorkOrderDetail, summary="重办工单")
 def agent_reopen(number: str, body: ReasonIn, who: Principal = Depends(agent)) -> WorkOrderDetail:
-    order = deps.lifecycle().reopen(number, body.reason, actor=_actor("agent", who.name))
-    return _detail(order, _actor("agent", who.name))
+    order = deps.lifecycle().reopen(number, body.reason, actor=actor_name("agent", who.name))
+    return detail(order, actor_name("agent", who.name))
 
 
 @agent_router.post("/sweep", response_model=SweepOut, summary="超时督办扫描")
 def agent_sweep(who: Principal = Depends(agent)) -> SweepOut:
     """把超过办理时限且未答复的工单标记督办，并列出全部超时工单。"""
-    result = sweep_overdue(deps.ticket_store(), actor=_actor("agent", who.name))
+    result = sweep_overdue(deps.ticket_store(), actor=actor_name("agent", who.name))
     return SweepOut(supervised=[_listed(o) for o in result.supervised], overdue=[_listed(o) for o in result.overdue])
