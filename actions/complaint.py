@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from typing import Any, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -16,8 +17,8 @@ from actions.offload import off_loop
 from actions.understanding import correction_text, mentions_location, names_only_a_district
 from tickets.status import WorkOrderKind
 from tickets.intake import file_work_order
-from tickets.references import new_public_ref
-from tickets.store import NewWorkOrder
+from tickets.references import submission_ref
+from tickets.store import NewWorkOrder, content_hash
 
 logger = logging.getLogger(__name__)
 
@@ -298,7 +299,7 @@ class ActionSubmitComplaint(Action):
         location = tracker.get_slot("location") or ""
         phone = tracker.get_slot("phone") or ""
         decision = services.router().route(description, district or None)
-        return NewWorkOrder(
+        new = NewWorkOrder(
             kind=kind,
             description=description,
             district=district or None,
@@ -311,5 +312,5 @@ class ActionSubmitComplaint(Action):
             conversation_id=tracker.sender_id,
             urgency=decision.tier,
             matter=decision.matter,
-            public_ref=new_public_ref(),
         )
+        return replace(new, public_ref=submission_ref(tracker.sender_id, content_hash(new)))

@@ -8,6 +8,7 @@ down) and the store uses it as the idempotency key of that submission.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 import unicodedata
@@ -46,3 +47,21 @@ def find_public_ref(text: str | None) -> str | None:
         return None
     match = _IN_TEXT.search(unicodedata.normalize("NFKC", text).upper())
     return match.group(1) + match.group(2) if match else None
+
+
+def submission_ref(conversation_id: str | None, fingerprint: str) -> str:
+    """The reference of one submission: the same conversation filing the same content gets the
+    same reference, however often it is retried (a second "对", a redelivery from the outbox), so
+    what the caller was told always names the order that exists.
+
+    Derived from the conversation id, which is 128 random bits issued by the server, so it is as
+    hard to guess as a random reference. Without a conversation id it is simply random.
+    """
+    if not conversation_id:
+        return new_public_ref()
+    digest = int.from_bytes(hashlib.sha256(f"{conversation_id}\n{fingerprint}".encode("utf-8")).digest(), "big")
+    chars = []
+    for _ in range(LENGTH):
+        digest, index = divmod(digest, len(ALPHABET))
+        chars.append(ALPHABET[index])
+    return "".join(chars)

@@ -134,3 +134,17 @@ def test_the_hand_off_summary_goes_to_the_agents_queue_only(db: Path) -> None:
     waiting = HandoffQueue(services.ticket_store()).waiting()
     assert len(waiting) == 1 and waiting[0].conversation_id == "caller-1"
     assert PHONE in str(waiting[0].summary) and "民主路8号" in str(waiting[0].summary)
+
+
+def test_a_second_confirmation_after_a_failure_names_the_same_order(db: Path, monkeypatch) -> None:
+    """The caller is told a reference while the database is down, then confirms again: both
+    answers lead to the one order that exists."""
+    working = services.ticket_store
+    monkeypatch.setattr(services, "ticket_store", lambda: (_ for _ in ()).throw(OSError("down")))
+    _, first = submit()
+    monkeypatch.setattr(services, "ticket_store", working)
+    said, second = submit()
+    told = first[0]["custom"]["work_order"]["reference"]
+    assert second[0]["custom"]["work_order"]["reference"] == told and "已受理" in said
+    services.deliver_outbox()
+    assert len(orders(db)) == 1 and working().find_by_reference(told) is not None
