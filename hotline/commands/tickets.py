@@ -156,31 +156,34 @@ def tickets_redact(
     actor: str | None = typer.Option(None, "--actor", help="Who asked for it (default: cli:<user>)"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
 ) -> None:
-    """Remove a caller's personal data from a work order (PIPL art. 47); idempotent."""
+    """Remove a caller's personal data from a work order and its conversation in Rasa's tracker
+    store (PIPL art. 47); idempotent."""
     import getpass
 
-    from tickets.errors import TicketError
+    from hotline.settings import load_settings
+    from tickets.caller_data import redact_caller_data
+    from tickets.errors import TicketError, WorkOrderNotFound
 
-    store = _open_store()
-    order = store.find_by_reference(number)
-    if order is None:
+    try:
+        done = redact_caller_data(_open_store(), number, actor or f"cli:{getpass.getuser()}", reason,
+                                  load_settings().tracker_db_url)
+    except WorkOrderNotFound:
         if as_json:
             typer.echo(json.dumps({"error": "not_found", "number": number}, ensure_ascii=False))
             raise typer.Exit(1)
         fail(f"No work order {number}")
-    already = order.redacted_at is not None
-    try:
-        order = store.redact(order.number, actor=actor or f"cli:{getpass.getuser()}", reason=reason)
     except TicketError as error:
         fail(error.message)
+    order = done.order
     if as_json:
-        doc = {"number": order.number, "redacted_at": order.redacted_at, "already_redacted": already}
+        doc = {"number": order.number, "redacted_at": order.redacted_at, "already_redacted": done.already_redacted,
+               "conversation_events_deleted": done.conversation_events_deleted}
         typer.echo(json.dumps(doc, ensure_ascii=False, default=str))
         return
-    if already:
+    if done.already_redacted:
         console.print(f"工单{order.number}的个人信息此前已删除（{order.redacted_at:%Y-%m-%d %H:%M}）")
     else:
-        console.print(f"已删除工单{order.number}的个人信息，并记录删除事件")
+        console.print(f"已删除工单{order.number}的个人信息（对话记录 {done.conversation_events_deleted} 条），并记录删除事件")
 
 
 @app.command("purge")

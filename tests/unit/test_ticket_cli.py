@@ -93,7 +93,7 @@ def test_redact_command(tmp_path: Path, monkeypatch) -> None:
     again = runner.invoke(app, ["tickets", "redact", reference, "--reason", "再次申请", "--json"])
     assert again.exit_code == 0, again.output
     assert json.loads(again.stdout) | {"redacted_at": None} == {
-        "number": number, "redacted_at": None, "already_redacted": True}
+        "number": number, "redacted_at": None, "already_redacted": True, "conversation_events_deleted": 0}
     missing = runner.invoke(app, ["tickets", "redact", "JZ20990101-0001", "--reason", "x", "--json"])
     assert missing.exit_code == 1 and json.loads(missing.stdout)["error"] == "not_found"
 
