@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions import replies, services
 from actions.channels import is_voice
 from actions.offload import off_loop
-from actions.understanding import correction_text, mentions_location, names_only_a_district
+from actions.understanding import correction_text, mentions_location, names_only_a_district, place_phrase
 from tickets.status import WorkOrderKind
 from tickets.intake import file_work_order
 from tickets.references import submission_ref
@@ -118,7 +118,7 @@ class ValidateComplaintForm(FormValidationAction):
                 if len(value) >= 2:
                     return {"location": value}
         if requested is None and not tracker.get_slot("location") and places:
-            return {"location": "".join(str(e.get("value")) for e in places)}
+            return {"location": _named_place(text, places)}
         return {}
 
     async def extract_correction_asked(
@@ -235,6 +235,13 @@ class ActionAskLocation(Action):
         else:
             dispatcher.utter_message(response="utter_ask_location")
         return []
+
+
+def _named_place(text: str, places: list[dict[str, Any]]) -> str:
+    """The place phrase around the extracted entities, or their values when offsets are missing."""
+    spans = [(e["start"], e["end"]) for e in places if isinstance(e.get("start"), int) and isinstance(e.get("end"), int)]
+    phrase = place_phrase(text, spans) if len(spans) == len(places) else ""
+    return phrase or "".join(str(e.get("value")) for e in places)
 
 
 def _district_only(text: str, district: str) -> bool:

@@ -77,6 +77,32 @@ def names_only_a_district(text: str, district_names: tuple[str, ...]) -> bool:
     return len(_PLACE_FILLER.sub("", rest)) < 2
 
 
+# What may follow a town or road in a spoken address: villages, compounds, numbers, landmarks,
+# and where at the landmark ("东王封村北头", "3号楼2单元", "菜市场门口").
+_PLACE_PART = re.compile(
+    r"(?:(?![的了有在是个跟把被给说要想就都也还很太])[\u4e00-\u9fa5\d]){0,6}?"
+    r"(?:村|庄|屯|组|社区|小区|花园|家园|新村|大道|大街|街(?![道灯边上])|路(?![灯边上面])|巷|胡同|号院|号楼|号|栋|"
+    r"楼(?![下上道])|单元|广场|市场|学校|医院|公园|桥|门口|路口|北头|南头|东头|西头|附近|旁边|对面|东侧|西侧|南侧|北侧)"
+)
+
+
+def place_phrase(text: str, spans: list[tuple[int, int]]) -> str:
+    """The whole place a caller named, from the first place entity on.
+
+    The town and road regexes catch "待王镇" but not the village after it; an address cut there
+    sends the department to the wrong end of the town. Continues over village, compound, number
+    and landmark parts that follow directly ("待王镇东王封村北头有人烧秸秆" → "待王镇东王封村北头").
+    """
+    if not spans:
+        return ""
+    start, end = min(s for s, _ in spans), max(e for _, e in spans)
+    while True:
+        match = _PLACE_PART.match(text, end)
+        if match is None or match.end() == end:
+            return text[start:end].strip()
+        end = match.end()
+
+
 def mentions_location(text: str) -> bool:
     """Whether a correction is about the place ("地址错了，是塔北路88号")."""
     return bool(re.search(r"地点|地址|位置|地方|路|街|小区|村|镇|号院", text or ""))

@@ -58,3 +58,15 @@ def test_a_bare_district_is_not_an_address(text: str) -> None:
 @pytest.mark.parametrize("text", ["解放区民主南路88号", "民主南路", "解放区和平小区门口"])
 def test_a_street_or_landmark_is_an_address(text: str) -> None:
     assert not names_only_a_district(text, ("解放区", "解放"))
+
+
+def test_a_place_runs_on_past_the_town_to_the_village_and_landmark() -> None:
+    from actions.understanding import place_phrase
+
+    text = "待王镇东王封村北头有人烧秸秆，烟太大了"
+    assert place_phrase(text, [(0, 3)]) == "待王镇东王封村北头"
+    text = "我要投诉民主路和平小区3号楼门口的烧烤摊"
+    start = text.index("民主路")
+    assert place_phrase(text, [(start, start + 3)]) == "民主路和平小区3号楼门口"
+    assert place_phrase("郇封镇的路灯坏了", [(0, 3)]) == "郇封镇"
+    assert place_phrase("随便说说", []) == ""
