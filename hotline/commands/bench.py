@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import typer
+from rich.console import Console
 
 from hotline.commands.common import console, fail
 from hotline.settings import load_settings
@@ -97,6 +99,57 @@ def bench_kb(
         fail(str(error))
     doc = asdict(report)
     typer.echo(json.dumps(doc, ensure_ascii=False, indent=2)) if as_json else console.print_json(data=doc)
+
+
+KILL_SUMMARY_KEYS = (
+    "conversations", "turns", "kills", "accepted", "accepted_via_outbox", "cancelled", "ended_on_clear_message",
+    "unclear", "losses", "duplicates", "filed_but_not_told", "elapsed_seconds",
+)
+
+
+@app.command("kill")
+def bench_kill(
+    conversations: int = typer.Option(200, min=1, help="Scripted complaint conversations"),
+    database: str = typer.Option("sqlite", help="sqlite | postgres (a private cluster on a free port)"),
+    seed: int = typer.Option(0, help="Seeds the callers' scripts and the killer"),
+    kills_every: float = typer.Option(15.0, min=1.0, help="Mean seconds between a recovery and the next kill"),
+    threads: int = typer.Option(3, min=1, help="Concurrent callers"),
+    out: Path | None = typer.Option(None, help="JSON report [default: evaluation/reports/kill_test_<database>.json]"),
+    as_json: bool = typer.Option(False, "--json", help="Print the whole report as one JSON document"),
+) -> None:
+    """Kill test: SIGKILL processes or the database during complaint conversations, then count losses."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from evaluation.kill_test import KillTestConfig, run_kill_test
+    from hotline.settings import PROJECT_ROOT
+
+    if database not in ("sqlite", "postgres"):
+        fail("--database: sqlite or postgres")
+    target = out or PROJECT_ROOT / "evaluation" / "reports" / f"kill_test_{database}.json"
+    config = KillTestConfig(conversations=conversations, database=database, seed=seed, kills_every=kills_every,
+                            threads=threads, out=target)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("starting the processes …", total=conversations)
+
+        def advance(done: int, total: int, kills: int) -> None:
+            progress.update(task, completed=done, description=f"conversations ({kills} kills)")
+
+        try:
+            report = run_kill_test(config, progress=advance)
+        except RuntimeError as error:
+            fail(str(error))
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    console.print_json(data={key: report[key] for key in KILL_SUMMARY_KEYS})
+    console.print(f"Report: {target}  (logs and transcripts: {report['workdir']})")
 
 
 def _register_nlu() -> None:
