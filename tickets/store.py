@@ -51,6 +51,7 @@ except Exception:  # pragma: no cover - no tz database on the machine
     CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+LOCK_TIMEOUT_MS = 15_000  # PostgreSQL's counterpart of the SQLite busy timeout
 CREATE_ATTEMPTS = 20
 ACCEPT_ACTION = "受理"
 RATING_ACTION = "评价"
@@ -708,6 +709,12 @@ def _make_engine(database_url: str) -> Engine:
     url = make_url(database_url)
     # hide_parameters: a failed statement's message must not carry a caller's phone or address.
     if url.get_backend_name() != "sqlite":
+        # A row lock held elsewhere fails the statement after LOCK_TIMEOUT instead of holding a
+        # worker thread (and its connection) for as long as the lock lives.
+        if url.get_backend_name() == "postgresql":
+            existing = url.query.get("options", "")
+            existing = " ".join(existing) if isinstance(existing, tuple) else existing
+            url = url.update_query_dict({"options": f"{existing} -c lock_timeout={LOCK_TIMEOUT_MS}".strip()})
         engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
         hide_error_details(engine)
         return engine

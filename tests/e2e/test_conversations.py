@@ -59,9 +59,15 @@ def test_status_query_for_known_and_unknown_numbers(assistant) -> None:
     done = assistant.texts(sender, "是的")
     number = TICKET.search(done).group(0)
 
-    other = assistant.new_sender()
-    status = assistant.texts(other, f"我的工单{number}办得怎么样了")
     order = _store(assistant).get(number)
+    own = assistant.texts(sender, f"我的工单{number}办得怎么样了")
+    assert number in own and order.status in own and order.department in own
+
+    # Someone else with only the number learns nothing until they give the phone's last four digits.
+    other = assistant.new_sender()
+    asked = assistant.texts(other, f"我的工单{number}办得怎么样了")
+    assert "后四位" in asked and order.department not in asked and order.status not in asked
+    status = assistant.texts(other, "5678")
     assert number in status and order.status in status
     assert order.department in status
 

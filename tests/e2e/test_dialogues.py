@@ -7,6 +7,7 @@ import pytest
 
 from hotline.settings import load_settings
 from routing.directory import CityDirectory
+from tickets.handoffs import HandoffQueue
 from tickets.store import TicketStore
 
 pytestmark = pytest.mark.e2e
@@ -121,7 +122,9 @@ def test_urging_an_open_work_order_records_a_urge_event(assistant) -> None:
     other = assistant.new_sender()
     asked = assistant.texts(other, "我要催办")
     assert "工单号" in asked
-    urged = assistant.texts(other, number)
+    check = assistant.texts(other, number)
+    assert "后四位" in check and not any(e.action == "催办" for e in _store(assistant).events(number))
+    urged = assistant.texts(other, "尾号5678")
     assert "催办" in urged
     assert any(e.action == "催办" for e in _store(assistant).events(number))
 
@@ -130,8 +133,10 @@ def test_request_human_hands_off_with_a_summary(assistant) -> None:
     sender = assistant.new_sender()
     assistant.texts(sender, "我要投诉，单位拖欠我三个月工资")
     replies = assistant.say(sender, "转人工")
-    summary = _custom(replies, "handoff")
-    assert summary is not None
+    assert _custom(replies, "handoff") == {"queued": True}  # the channel learns no more than that
+    waiting = [h for h in HandoffQueue(_store(assistant)).waiting(500) if h.conversation_id == sender]
+    assert len(waiting) == 1
+    summary = waiting[0].summary
     assert summary["intent"] == "complain"
     assert "拖欠" in summary["slots"]["complaint_description"]
     assert "candidate_answers" in summary and summary["recent_messages"][-1] == "转人工"
@@ -154,3 +159,14 @@ def test_bot_identity_and_restart(assistant) -> None:
     assert "智能助手" in assistant.texts(sender, "你是真人还是机器人")
     assistant.texts(sender, "我要投诉，工地晚上施工太吵")
     assert "重新开始" in assistant.texts(sender, "重新开始")
+
+
+def test_a_village_named_in_the_first_message_stays_in_the_address(assistant) -> None:
+    sender = assistant.new_sender()
+    first = assistant.texts(sender, "我要投诉，待王镇东王封村北头有人天天烧秸秆，烟呛得人睡不着")
+    assert "电话" in first, first  # the place is known: the form asks for the phone next
+    read_back = assistant.texts(sender, "13912345678")
+    assert "东王封村北头" in read_back and "139 1234 5678" in read_back, read_back
+    number = TICKET.search(assistant.texts(sender, "对")).group(0)
+    order = _store(assistant).get(number)
+    assert "东王封村北头" in order.address and order.phone == "13912345678"
