@@ -67,9 +67,14 @@ class LabelMap:
 class RasaParser:
     """Parses texts through a Rasa server's /model/parse."""
 
-    def __init__(self, url: str, timeout: float = 60.0) -> None:
+    def __init__(self, url: str, timeout: float = 60.0, token: str | None = None) -> None:
+        """``token``: Rasa's API token (HOTLINE_RASA_TOKEN by default, as `hotline run` and the
+        private servers started here use)."""
+        from hotline.settings import load_settings
+
         self.url = url.rstrip("/")
-        self.client = httpx.Client(timeout=timeout)
+        token = token if token is not None else load_settings().rasa_token
+        self.client = httpx.Client(timeout=timeout, params={"token": token} if token else None)
 
     def check(self) -> None:
         try:

@@ -1,10 +1,14 @@
 """`hotline`: the command-line tool for setup, the knowledge base, work orders and running."""
 from __future__ import annotations
 
+import os
+
 import typer
 
 from hotline.commands import bench, evaluate, kb, model, routing, run, tickets
 
+# Everything a command writes under var/ (databases, reports, tokens, logs) is its owner's alone.
+os.umask(0o077)
 app = typer.Typer(help="12345 hotline assistant", no_args_is_help=True)
 app.add_typer(model.app, name="model")
 app.add_typer(kb.app, name="kb")

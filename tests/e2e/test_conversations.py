@@ -76,7 +76,8 @@ def test_status_query_for_known_and_unknown_numbers(assistant) -> None:
 
 
 def _parse(assistant, text: str) -> dict:
-    return httpx.post(f"{assistant.rasa_url}/model/parse", json={"text": text}, timeout=60).json()
+    return httpx.post(f"{assistant.rasa_url}/model/parse", json={"text": text}, params=assistant.rasa_api_params,
+                      timeout=60).json()
 
 
 # Letters written for this test only (not in nlu_data): each is a boundary case between the kinds.
