@@ -172,12 +172,14 @@ def ticket_not_found(number: str) -> str:
     return f"没有查到工单号{number}的记录，请核对一下号码。工单号的格式是JZ加八位日期、横线和四位序号。"
 
 
-def ask_phone_last4(number: str, urge: bool = False) -> str:
-    """A number alone does not show someone's order: ask for the second factor in the same message."""
+def ask_phone_last4(number: str, urge: bool = False, wrong: bool = False, locked: bool = False) -> str:
+    """A number alone does not show someone's order: ask for the phone's last four digits."""
+    if locked:
+        return "核对次数太多了，为了安全，这张工单暂时不能在这里查询。请稍后再试，或者拨打12345人工查询。"
+    if wrong:
+        return "电话后四位对不上，请核对登记的联系电话，再告诉我后四位。"
     what = "催办" if urge else "查询"
-    return (
-        f"为了保护来电人的信息，{what}工单{number}需要核对登记电话的后四位，请告诉我这四位数字。"
-    )
+    return f"为了保护来电人的信息，{what}工单{number}需要核对登记电话的后四位，请告诉我这四位数字。"
 
 
 def ticket_lookup_unavailable() -> str:

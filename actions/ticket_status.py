@@ -78,6 +78,12 @@ def _load(number: str) -> tuple[WorkOrderView | None, list]:
     return order, store.events(order.number) if order is not None else []
 
 
+def _ask_second_factor(order: WorkOrderView, tracker: Tracker, urge: bool = False) -> str:
+    given = phone_last4_from(tracker.latest_message.get("text") or "") is not None
+    locked = given and bool(_failures.blocked_for(order.number))
+    return replies.ask_phone_last4(order.number, urge=urge, wrong=given and not locked, locked=locked)
+
+
 def _forget() -> list[dict]:
     return [SlotSet("ticket_number", None), SlotSet("ticket_request", None)]
 
@@ -105,7 +111,7 @@ class ActionTicketStatus(Action):
             dispatcher.utter_message(text=replies.ticket_not_found(number))
             return _forget()
         if not allowed:
-            dispatcher.utter_message(text=replies.ask_phone_last4(order.number))
+            dispatcher.utter_message(text=_ask_second_factor(order, tracker))
             return [SlotSet("ticket_number", order.number), SlotSet("ticket_request", "status")]
         public = [e for e in events if e.action in CALLER_VISIBLE_NOTE_ACTIONS]
         note = (public[-1].note or "") if public else ""
@@ -144,7 +150,7 @@ class ActionUrgeTicket(Action):
             dispatcher.utter_message(text=replies.ticket_not_found(number))
             return _forget()
         if not allowed:
-            dispatcher.utter_message(text=replies.ask_phone_last4(order.number, urge=True))
+            dispatcher.utter_message(text=_ask_second_factor(order, tracker, urge=True))
             return [SlotSet("ticket_number", order.number), SlotSet("ticket_request", "urge")]
         if order.status in {s.value for s in TERMINAL_STATUSES}:
             dispatcher.utter_message(text=replies.urge_closed(order.number, order.status))

@@ -281,6 +281,6 @@ def test_the_caller_who_filed_it_needs_no_second_factor(store: FakeStore) -> Non
 def test_guessing_the_last_four_in_chat_locks_the_order(store: FakeStore) -> None:
     store.orders["JZ20261122-0003"] = FakeOrder("JZ20261122-0003", conversation_id="someone", phone="13700001111")
     guesses = [_status(f"JZ20261122-0003 尾号{n:04d}")[0] for n in range(5)]
-    assert all("后四位" in said for said in guesses)
+    assert all("对不上" in said for said in guesses[:4])
     locked, _ = _status("JZ20261122-0003 尾号1111")  # right, but too late
-    assert "已受理" not in locked and "后四位" in locked
+    assert "已受理" not in locked and "次数太多" in locked
