@@ -44,3 +44,13 @@ class NotAssigned(TicketError, PermissionError):
     def __init__(self, number: str, department: str) -> None:
         super().__init__(f"工单{number}不是交办给{department}的，不能办理。")
         self.number, self.department = number, department
+
+
+def require_text(value: str | None, what: str, max_length: int = 4000) -> str:
+    """``value`` stripped; InvalidOperation (in Chinese, naming ``what``) when empty or too long."""
+    value = (value or "").strip()
+    if not value:
+        raise InvalidOperation(f"请填写{what}。")
+    if len(value) > max_length:
+        raise InvalidOperation(f"{what}过长（最多{max_length}个字符）。")
+    return value

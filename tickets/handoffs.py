@@ -17,7 +17,7 @@ from typing import Any, Callable
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
-from tickets.errors import InvalidOperation, TicketError
+from tickets.errors import InvalidOperation, TicketError, require_text
 from tickets.models import Handoff
 
 WAITING, TAKEN, CLOSED = "waiting", "taken", "closed"
@@ -58,13 +58,6 @@ def _view(row: Handoff) -> HandoffView:
     )
 
 
-def _text(value: str | None, what: str, max_length: int) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise InvalidOperation(f"缺少{what}。")
-    if len(value) > max_length:
-        raise InvalidOperation(f"{what}过长（最多{max_length}个字符）。")
-    return value
 
 
 def redact_handoffs(session: Session, conversation_id: str) -> int:
@@ -103,7 +96,7 @@ class HandoffQueue:
         if len(text) > MAX_SUMMARY_CHARS:
             raise InvalidOperation(f"转人工摘要过长（最多{MAX_SUMMARY_CHARS}个字符）。")
         row = Handoff(
-            conversation_id=_text(conversation_id, "会话编号", 128), channel=_text(channel, "渠道", 32),
+            conversation_id=require_text(conversation_id, "会话编号", 128), channel=require_text(channel, "渠道", 32),
             created_at=self.now(), summary=text, status=WAITING,
         )
         with Session(self._write_engine) as session, session.begin():
@@ -125,7 +118,7 @@ class HandoffQueue:
     def take(self, handoff_id: int, agent: str) -> HandoffView:
         """An agent takes a waiting hand-off. Taking it again by the same agent is a no-op;
         one taken by another agent or closed is refused."""
-        agent = _text(agent, "坐席", 64)
+        agent = require_text(agent, "坐席", 64)
 
         def step(row: Handoff, now: datetime) -> None:
             if row.status == TAKEN and row.taken_by == agent:
@@ -147,7 +140,7 @@ class HandoffQueue:
 
     def redact_conversation(self, conversation_id: str) -> int:
         """Empty the summaries of a conversation's hand-offs; returns how many there were."""
-        conversation_id = _text(conversation_id, "会话编号", 128)
+        conversation_id = require_text(conversation_id, "会话编号", 128)
         with Session(self._write_engine) as session, session.begin():
             return redact_handoffs(session, conversation_id)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tickets.errors import IllegalTransition, InvalidOperation, NotAssigned
+from tickets.errors import IllegalTransition, InvalidOperation, NotAssigned, require_text
 from tickets.models import WorkOrder
 from tickets.status import (
     OPEN_STATUSES,
@@ -24,13 +24,6 @@ A = WorkOrderAction
 _UNSET = object()
 
 
-def _text(value: str | None, what: str, max_length: int = 4000) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise InvalidOperation(f"请填写{what}。")
-    if len(value) > max_length:
-        raise InvalidOperation(f"{what}过长（最多{max_length}字）。")
-    return value
 
 
 def _join(*parts: str | None) -> str | None:
@@ -76,7 +69,7 @@ class WorkOrderLifecycle:
         local_government: str | None | object = _UNSET, note: str | None = None,
     ) -> WorkOrderView:
         """转办 (confirms the routing of an order waiting for review) — or 改派 for a returned order."""
-        department = _text(department, "承办单位", 64)
+        department = require_text(department, "承办单位", 64)
         dispatch = self.dispatch_step(department, local_government=local_government, note=note)
 
         def step(order: WorkOrder, now: datetime) -> list[EventDraft]:
@@ -91,7 +84,7 @@ class WorkOrderLifecycle:
     ) -> Step:
         """The 转办 step on its own, for the store to run inside another transaction
         (tickets/intake.py: created and dispatched at once)."""
-        department = _text(department, "承办单位", 64)
+        department = require_text(department, "承办单位", 64)
 
         def step(order: WorkOrder, now: datetime) -> list[EventDraft]:
             if local_government is not _UNSET:
@@ -108,7 +101,7 @@ class WorkOrderLifecycle:
         local_government: str | None | object = _UNSET, note: str | None = None,
     ) -> WorkOrderView:
         """改派: a returned (退单) order goes to another department, with a fresh time limit."""
-        department = _text(department, "承办单位", 64)
+        department = require_text(department, "承办单位", 64)
         return self.store.mutate(
             number, lambda order, now: self._reassign_step(order, now, department, local_government, note), actor
         )[0]
@@ -163,7 +156,7 @@ class WorkOrderLifecycle:
 
     def reopen(self, number: str, reason: str, *, actor: str) -> WorkOrderView:
         """重办: back to the department with a fresh time limit."""
-        reason = _text(reason, "重办原因")
+        reason = require_text(reason, "重办原因")
 
         def step(order: WorkOrder, now: datetime) -> list[EventDraft]:
             draft = move(order, A.REDO)
@@ -202,7 +195,7 @@ class WorkOrderLifecycle:
 
     def return_order(self, number: str, reason: str, *, actor: str, department: str | None = None) -> WorkOrderView:
         """退单: the department says the order is not its matter and why."""
-        reason = _text(reason, "退单理由")
+        reason = require_text(reason, "退单理由")
 
         def step(order: WorkOrder, now: datetime) -> list[EventDraft]:
             _check_department(order, department)
@@ -215,7 +208,7 @@ class WorkOrderLifecycle:
     def reply(self, number: str, text: str, *, actor: str, department: str | None = None) -> WorkOrderView:
         """答复: the department's answer, which the caller will hear. The centre itself may also
         answer an order it has not sent anywhere (已受理/退单); a department must have signed for it."""
-        text = _text(text, "答复内容")
+        text = require_text(text, "答复内容")
 
         def step(order: WorkOrder, now: datetime) -> list[EventDraft]:
             _check_department(order, department)
@@ -231,7 +224,7 @@ class WorkOrderLifecycle:
         self, number: str, days: int, reason: str, *, actor: str, department: str | None = None
     ) -> WorkOrderView:
         """延期申请: ``days`` more working days, decided by the centre (decide_extension)."""
-        reason = _text(reason, "延期理由")
+        reason = require_text(reason, "延期理由")
         self.limits.check_extension(days)
 
         def step(order: WorkOrder, now: datetime) -> list[EventDraft]:

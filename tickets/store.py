@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.pool import StaticPool
 
-from tickets.errors import InvalidOperation, WorkOrderNotFound
+from tickets.errors import InvalidOperation, WorkOrderNotFound, require_text
 from tickets.models import (
     AccessLogEntry,
     SatisfactionRating,
@@ -477,7 +477,7 @@ class TicketStore:
         what happened; raising from it rolls everything back. The lifecycle operations
         (tickets/lifecycle.py) are all built on this.
         """
-        actor = _require_text(actor, "actor", 64)
+        actor = require_text(actor, "actor", 64)
         now = self.now()
         with Session(self._write_engine, expire_on_commit=False) as session:
             with session.begin():
@@ -502,7 +502,7 @@ class TicketStore:
         """
         from tickets.status import TRANSITION_ACTIONS
 
-        action = _require_text(action, "action", 32)
+        action = require_text(action, "action", 32)
         if action in {a.value for a in TRANSITION_ACTIONS} or action == WorkOrderAction.REGISTER:
             raise InvalidOperation(f"“{action}”会改变工单状态，须通过工单流转办理，不能直接记录。")
         if action == WorkOrderAction.REDACT:
@@ -513,7 +513,7 @@ class TicketStore:
 
     def record_satisfaction(self, conversation_id: str, score: int, number: str | None = None) -> None:
         """Store a caller's 1–5 rating; with ``number`` it is also noted on that work order (评价)."""
-        conversation_id = _require_text(conversation_id, "conversation_id", 128)
+        conversation_id = require_text(conversation_id, "conversation_id", 128)
         if isinstance(score, bool) or not isinstance(score, int) or score not in SATISFACTION_SCORES:
             raise InvalidOperation(f"满意度评分须为1到5的整数，收到：{score!r}")
         now = self.now()
@@ -557,7 +557,7 @@ class TicketStore:
         events themselves stay for statistics. Idempotent: an already redacted order is returned
         unchanged. Unknown numbers raise WorkOrderNotFound.
         """
-        reason = _require_text(reason, "删除原因", 500)
+        reason = require_text(reason, "删除原因", 500)
 
         def step(order: WorkOrder, now: datetime) -> list[EventDraft]:
             if order.redacted_at is not None:
@@ -582,7 +582,7 @@ class TicketStore:
         """Redact every order filed from a conversation, and unlink its satisfaction ratings and
         hand-off summaries even when it filed none; returns the orders' numbers. (Rasa's tracker
         keeps the conversation itself: tickets.retention.redact_conversation deletes it there.)"""
-        conversation_id = _require_text(conversation_id, "conversation_id", 128)
+        conversation_id = require_text(conversation_id, "conversation_id", 128)
         query = select(WorkOrder.number).where(WorkOrder.conversation_id == conversation_id).order_by(WorkOrder.id)
         with Session(self.engine) as session:
             numbers = list(session.scalars(query))
@@ -600,9 +600,9 @@ class TicketStore:
 
     def record_access(self, actor: str, number: str, purpose: str) -> None:
         """Note that ``actor`` read the personal data of order ``number`` for ``purpose``."""
-        actor = _require_text(actor, "actor", 64)
-        purpose = _require_text(purpose, "purpose", 200)
-        reference = _require_text(number, "number", 200)
+        actor = require_text(actor, "actor", 64)
+        purpose = require_text(purpose, "purpose", 200)
+        reference = require_text(number, "number", 200)
         canonical = normalize_ticket_number(reference, prefix=self.ticket_prefix) or reference[:32]
         with Session(self._write_engine) as session:
             with session.begin():
@@ -696,13 +696,6 @@ def _redact_related(session: Session, order: WorkOrder, known: list[str | None])
         redact_handoffs(session, order.conversation_id)
 
 
-def _require_text(value: str | None, name: str, max_length: int) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise InvalidOperation(f"缺少{name}")
-    if len(value) > max_length:
-        raise InvalidOperation(f"{name}过长（最多{max_length}个字符）")
-    return value
 
 
 def _make_engine(database_url: str) -> Engine:
