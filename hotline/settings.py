@@ -36,6 +36,8 @@ class Settings:
     # Rasa's SQL tracker store, for redaction and retention of conversations (the file `hotline run`
     # gives Rasa, or HOTLINE_TRACKER_DB_URL when the tracker store is elsewhere).
     tracker_db_url: str = ""
+    # How long a caller's personal data is kept after the matter is finished (PIPL: no longer than needed).
+    retention_days: int = 365
 
     @property
     def knowledge_dir(self) -> Path:
@@ -57,4 +59,5 @@ def load_settings() -> Settings:
         action_token=os.environ.get("HOTLINE_ACTION_TOKEN", ""),
         tracker_db_url=os.environ.get("HOTLINE_TRACKER_DB_URL")
         or f"sqlite:///{_path('HOTLINE_TRACKER_DB', var_dir / 'rasa_tracker.db')}",
+        retention_days=int(os.environ.get("HOTLINE_RETENTION_DAYS") or 365),
     )

@@ -157,3 +157,23 @@ def redact_conversation(tracker_db_url: str, sender_id: str) -> int:
             return int(result.rowcount or 0)
     finally:
         engine.dispose()
+
+
+@dataclass(frozen=True)
+class RetentionReport:
+    work_orders: PurgeResult
+    handoffs: int
+    tracker: TrackerPurgeResult | None
+
+
+def apply_retention(
+    store: TicketStore, older_than: timedelta, now: datetime, tracker_db_url: str | None = None
+) -> RetentionReport:
+    """One retention run everywhere a caller's data is kept: finished work orders are redacted,
+    old hand-off summaries and (with ``tracker_db_url``) old conversations deleted."""
+    from tickets.handoffs import HandoffQueue
+
+    orders = purge_expired(store, older_than, now)
+    handoffs = HandoffQueue(store).purge(older_than, now)
+    tracker = purge_tracker_events(tracker_db_url, older_than, now) if tracker_db_url else None
+    return RetentionReport(orders, handoffs, tracker)

@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from hotline.privacy import install_log_masking
-from webapp import agent_privacy_api, chat, deps, errors, public_tickets, sweeper
+from webapp import agent_privacy_api, chat, deps, errors, public_tickets, retention_job, sweeper
 from webapp.config import web_settings
 from webapp.department_api import agent_router, department_router
 from webapp.security import BodyLimitMiddleware, SecurityHeadersMiddleware
@@ -25,14 +25,14 @@ STATIC = Path(__file__).parent / "static"
 
 @contextlib.asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    """Runs the overdue sweep on a timer while the app serves (HOTLINE_SWEEP_INTERVAL_SECONDS)."""
+    """Runs the overdue sweep and the retention job on timers while the app serves."""
     install_log_masking()  # uvicorn configures its handlers before the app starts
-    interval = sweeper.interval_seconds()
-    task = asyncio.create_task(sweeper.run_forever(interval)) if interval > 0 else None
+    timers = [(sweeper.run_forever, sweeper.interval_seconds()), (retention_job.run_forever, retention_job.interval_seconds())]
+    tasks = [asyncio.create_task(run(interval)) for run, interval in timers if interval > 0]
     try:
         yield
     finally:
-        if task is not None:
+        for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
