@@ -1,6 +1,7 @@
 """The domain objects the actions share, created once per action-server process."""
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import threading
@@ -46,9 +47,15 @@ def searcher() -> ReloadingSearcher:
 
 @lru_cache(maxsize=1)
 def outbox() -> Outbox:
-    """Work orders written before the database took them (var/outbox, HOTLINE_OUTBOX_DIR)."""
+    """Work orders written before the database took them: HOTLINE_OUTBOX_DIR, else a folder of
+    var/outbox/ named after the database, so an outbox is only ever delivered to its own database
+    (a test's action server never files into the real one, nor the other way round)."""
     settings = load_settings()
-    return Outbox(Path(os.environ.get("HOTLINE_OUTBOX_DIR") or settings.var_dir / "outbox"))
+    configured = os.environ.get("HOTLINE_OUTBOX_DIR")
+    if configured:
+        return Outbox(Path(configured))
+    database = hashlib.sha256(settings.database_url.encode("utf-8")).hexdigest()[:16]
+    return Outbox(settings.var_dir / "outbox" / database)
 
 
 OUTBOX_INTERVAL_SECONDS = 10.0
