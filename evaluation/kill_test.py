@@ -26,6 +26,7 @@ tested (tests/unit/test_kill_test.py); the process machinery follows.
 """
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
@@ -39,7 +40,7 @@ import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from enum import Enum
@@ -489,11 +490,12 @@ class Stack:
             "HOTLINE_CHAT_RATE": "100000/60",  # every caller of this harness comes from 127.0.0.1
         }
         action_port, rasa_port, web_port = free_port(), free_port(), free_port()
-        self.specs = {
-            ACTION: action_server(action_port, env),
-            RASA: rasa_server(rasa_port, action_port, workdir / "tracker.db", env),
-            WEB: web_app(web_port, rasa_port, env),
-        }
+        with _environment(HOTLINE_VAR_DIR=env["HOTLINE_VAR_DIR"]):  # logging configs of our own, not var/logging
+            self.specs = {
+                ACTION: action_server(action_port, env),
+                RASA: rasa_server(rasa_port, action_port, workdir / "tracker.db", env),
+                WEB: web_app(web_port, rasa_port, env),
+            }
         self.web_url = f"http://127.0.0.1:{web_port}"
         self.supervisor = Supervisor(workdir / "logs")
         self.processes: dict[str, subprocess.Popen] = {}
@@ -526,6 +528,21 @@ class Stack:
 
     def stop(self) -> None:
         self.supervisor.stop_all()
+
+
+@contextlib.contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    """Set environment variables of this process for a moment."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 class Database:
@@ -654,27 +671,40 @@ class KillRecord:
 class Killer(threading.Thread):
     """Kills one target at random moments (seeded) and brings it back, until stopped.
 
-    ``plan``: fixed targets in order (the smoke test); the killer stops after the last one.
     ``mean_interval``: seconds between a recovery and the next kill, drawn from 0.5–1.5 × it.
+    ``plan`` (the smoke test): fixed (target, n) pairs instead: kill the target as soon as the
+    callers have sent n messages in all, so the kills land inside conversations however fast
+    the machine is; the killer stops after the last one.
     """
 
     def __init__(self, stack: Stack, database: Database, rng: random.Random, mean_interval: float,
                  clock: Callable[[], float], in_flight: Callable[[], list[dict]],
-                 plan: Sequence[str] | None = None, targets: Sequence[str] = TARGETS) -> None:
+                 plan: Sequence[tuple[str, int]] | None = None, targets: Sequence[str] = TARGETS,
+                 messages_sent: Callable[[], int] = lambda: 0) -> None:
         super().__init__(name="killer", daemon=True)
         self.stack, self.database, self.rng = stack, database, rng
         self.mean_interval, self.clock, self.in_flight = mean_interval, clock, in_flight
         self.plan = list(plan) if plan is not None else None
         self.targets = tuple(targets)
+        self.messages_sent = messages_sent
         self.log: list[KillRecord] = []
         self.stopped = threading.Event()
         self.busy = threading.Lock()
 
     def run(self) -> None:
+        if self.plan is not None:
+            self._run_plan(self.plan)
+            return
         while not self.stopped.wait(self.rng.uniform(0.5, 1.5) * self.mean_interval):
-            if self.plan is not None and not self.plan:
-                return
-            target = self.plan.pop(0) if self.plan is not None else self.rng.choice(self.targets)
+            target = self.rng.choice(self.targets)
+            with self.busy:
+                self.log.append(self._kill(target))
+
+    def _run_plan(self, plan: list[tuple[str, int]]) -> None:
+        for target, after_messages in plan:
+            while self.messages_sent() < after_messages:
+                if self.stopped.wait(0.02):
+                    return
             with self.busy:
                 self.log.append(self._kill(target))
 
@@ -709,7 +739,7 @@ class KillTestConfig:
     seed: int = 0
     kills_every: float = 15.0
     threads: int = 3
-    plan: Sequence[str] | None = None  # fixed kill targets instead of random ones
+    plan: Sequence[tuple[str, int]] | None = None  # (target, after n messages) instead of random kills
     workdir: Path | None = None  # default: a fresh temporary directory, kept for its logs
     out: Path | None = None
 
@@ -762,20 +792,23 @@ def _drive(stack: Stack, database: Database, config: KillTestConfig, clock: Call
     scripts = make_scripts(config.conversations, config.seed)
     in_flight: dict[int, dict] = {}
     guard = threading.Lock()
+    sent = 0
 
     def on_turn(index: int, message: str | None) -> None:
+        nonlocal sent
         with guard:
             if message is None:
                 in_flight.pop(index, None)
             else:
                 in_flight[index] = {"conversation": index, "message": message}
+                sent += 1
 
     def snapshot() -> list[dict]:
         with guard:
             return [dict(entry) for entry in in_flight.values()]
 
     killer = Killer(stack, database, random.Random(config.seed + 1), config.kills_every, clock, snapshot,
-                    plan=config.plan)
+                    plan=config.plan, messages_sent=lambda: sent)
     done = 0
 
     def one(script: Script) -> ConversationRecord:
