@@ -32,6 +32,7 @@ import json
 import os
 import random
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -314,6 +315,36 @@ def account(records: Sequence[ConversationRecord], orders: Iterable[DbOrder]) ->
             result.filed_but_not_told += [{"number": o.number, "public_ref": o.public_ref,
                                            "conversation_id": conversation_id} for o in held]
     return result
+
+
+def silent_turns(records: Sequence[ConversationRecord]) -> list[dict]:
+    """Turns answered 200 with no reply at all: the chat page shows nothing, the caller is left waiting."""
+    found = []
+    for record in records:
+        for position, turn in enumerate(record.turns):
+            if turn.status == "200" and not turn.ok:
+                following = record.turns[position + 1].text if position + 1 < len(record.turns) else ""
+                found.append({"conversation": record.index, "message": turn.message, "at": turn.at,
+                              "seconds": turn.seconds, "next_reply": following[:80]})
+    return found
+
+
+def accepted_without_read_back(records: Sequence[ConversationRecord]) -> list[dict]:
+    """Acceptances that did not answer a read-back ("我跟您核对一下 …" → "对").
+
+    The form files only after the caller confirmed the read-back; an acceptance straight after
+    another message means the confirmation of an earlier, failed submission was reused.
+    """
+    found = []
+    for record in records:
+        answered = [turn for turn in record.turns if turn.ok]
+        if record.outcome != Outcome.ACCEPTED.value or len(answered) < 2:
+            continue
+        before = classify(answered[-2].text)
+        if before not in (Step.CONFIRM, Step.CORRECT):
+            found.append({"conversation": record.index, "message": answered[-1].message, "at": answered[-1].at,
+                          "previous_reply": answered[-2].text[:80], "kills_during": record.kills_during})
+    return found
 
 
 def _count_outcome(result: Accounting, record: ConversationRecord) -> None:
@@ -753,6 +784,7 @@ def run_kill_test(config: KillTestConfig,
         raise RuntimeError("Rasa environment or trained model missing: run `make setup` first")
     workdir = config.workdir or Path(tempfile.mkdtemp(prefix=f"hotline-kill-{config.database}-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    _safe_rasa_token()
     process_secrets()
     database = _make_database(config.database, workdir)
     stack: Stack | None = None
@@ -777,6 +809,16 @@ def run_kill_test(config: KillTestConfig,
         config.out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     _write_transcripts(workdir / "transcripts.json", records)
     return report
+
+
+def _safe_rasa_token() -> None:
+    """A Rasa API token that does not start with "-".
+
+    hotline.processes passes it as ``--auth-token TOKEN``; a generated token_urlsafe value starts
+    with "-" once in 64 draws and Rasa's argparse then takes it for an option and exits with 2.
+    """
+    if not os.environ.get("HOTLINE_RASA_TOKEN"):
+        os.environ["HOTLINE_RASA_TOKEN"] = "k" + secrets.token_urlsafe(32)
 
 
 def _make_database(kind: str, workdir: Path) -> Database:
@@ -874,6 +916,7 @@ def read_orders(database_url: str) -> list[DbOrder]:
 def _report(config: KillTestConfig, records: list[ConversationRecord], kills: list[KillRecord],
             orders: list[DbOrder], pending: int, restarted: list[str], elapsed: float, workdir: Path) -> dict:
     accounting = account(records, orders)
+    silent, unconfirmed = silent_turns(records), accepted_without_read_back(records)
     statuses = Counter(turn.status if turn.ok or turn.status != "200" else "no_reply"
                        for record in records for turn in record.turns)
     return {
@@ -897,6 +940,8 @@ def _report(config: KillTestConfig, records: list[ConversationRecord], kills: li
         "duplicates": len(accounting.duplicates),
         "orders_in_database": len(orders),
         "filed_but_not_told": len(accounting.filed_but_not_told),
+        "silent_turns": len(silent),
+        "accepted_without_read_back": len(unconfirmed),
         "outbox_pending_at_end": pending,
         "restarted_at_end": restarted,
         "elapsed_seconds": round(elapsed, 1),
@@ -904,6 +949,8 @@ def _report(config: KillTestConfig, records: list[ConversationRecord], kills: li
         "duplicate_details": accounting.duplicates,
         "unclear_details": accounting.unclear_details,
         "filed_but_not_told_details": accounting.filed_but_not_told,
+        "silent_turn_details": silent,
+        "accepted_without_read_back_details": unconfirmed,
         "kill_log": [asdict(kill) for kill in kills],
         "workdir": str(workdir),
     }

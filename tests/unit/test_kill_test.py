@@ -225,3 +225,15 @@ def test_report_counts(tmp_path) -> None:
     assert (report["conversations"], report["turns"], report["repetitions"]) == (2, 2, 1)
     assert (report["accepted"], report["accepted_via_outbox"], report["losses"], report["duplicates"]) == (2, 1, 0, 0)
     assert report["turn_statuses"] == {"200": 1, "503": 1} and report["elapsed_seconds"] == 12.3
+
+
+def test_silent_turns_and_acceptances_without_a_read_back_are_found() -> None:
+    lost = "请问有什么需要帮您的？"
+    record = _call([READ_BACK, "", lost, CREATED])  # "对" unanswered, then the form filed at once
+    assert record.outcome == Outcome.ACCEPTED.value
+    silent = kt.silent_turns([record])
+    assert [(s["message"], s["next_reply"]) for s in silent] == [("对", lost)]
+    flagged = kt.accepted_without_read_back([record])
+    assert [f["message"] for f in flagged] == [SCRIPT.first_message]
+    normal = _call(["请问事情发生在什么地方？", READ_BACK, (503, "助手暂时无法响应"), CREATED])
+    assert kt.silent_turns([normal]) == [] and kt.accepted_without_read_back([normal]) == []
