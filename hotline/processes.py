@@ -56,7 +56,7 @@ def process_secrets() -> dict[str, str]:
     or generated once for this process and its children (kept in ``os.environ``)."""
     for name in SECRET_VARIABLES:
         if not os.environ.get(name):
-            os.environ[name] = secrets.token_urlsafe(32)
+            os.environ[name] = secrets.token_hex(32)  # hex: never starts with "-", which argparse takes for an option
     return {name: os.environ[name] for name in SECRET_VARIABLES}
 
 

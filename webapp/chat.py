@@ -30,6 +30,8 @@ router = APIRouter(tags=["聊天"])
 RASA_TIMEOUT_SECONDS = 60.0
 EMERGENCY_TIMEOUT_SECONDS = 3.0
 UNAVAILABLE = "助手暂时无法响应，请稍后再试，或直接拨打12345。"
+# Rasa answers 200 with no reply when a custom action failed (the action server died mid-turn).
+NO_REPLY = "抱歉，刚才没能处理好您的消息，请再说一遍；着急的话可以直接拨打12345。"
 # Keys of a reply Rasa's REST channel may carry that the widget can render.
 REPLY_KEYS = ("text", "buttons", "image", "custom")
 # One office or carrier NAT may carry many callers: a client address gets several conversations' worth.
@@ -117,6 +119,9 @@ async def chat(body: ChatIn, request: Request, response: Response) -> ChatOut:
             return ChatOut(replies=urgent)
         raise ApiError(503, "assistant_unavailable", UNAVAILABLE) from error
     shown = [reply for reply in map(channel_reply, replies) if reply]
+    if not shown:
+        log.warning("the assistant gave no reply to a chat turn")
+        shown = [{"text": NO_REPLY, "custom": {"no_reply": True}}]
     if urgent and not any(urgent[0]["custom"]["emergency"]["number"] in str(r.get("text", "")) for r in shown):
         shown = urgent + shown
     return ChatOut(replies=shown)

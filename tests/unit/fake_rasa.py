@@ -18,12 +18,15 @@ PHONE = "13912345678"
 class FakeRasa(BaseHTTPRequestHandler):
     received: list[dict] = []
     delay = 0.0
+    silent = False  # answer [] as Rasa does when a custom action failed
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         FakeRasa.received.append(body)
         time.sleep(FakeRasa.delay)
-        if body["message"] == "转人工":
+        if FakeRasa.silent:
+            replies = []
+        elif body["message"] == "转人工":
             replies = [{"recipient_id": body["sender"], "text": "好的，正在为您转接人工客服，请稍候。",
                         "custom": {"handoff": {"slots": {"phone": PHONE, "location": "塔南路1号"}}}}]
         else:
@@ -42,7 +45,7 @@ class FakeRasa(BaseHTTPRequestHandler):
 @contextmanager
 def running_fake_rasa() -> Iterator[str]:
     """The fake's base URL while it runs; its records start empty."""
-    FakeRasa.received, FakeRasa.delay = [], 0.0
+    FakeRasa.received, FakeRasa.delay, FakeRasa.silent = [], 0.0, False
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeRasa)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

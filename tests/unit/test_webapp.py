@@ -233,3 +233,13 @@ def test_the_session_secret_is_kept_private(tmp_path, monkeypatch) -> None:
     _client(tmp_path, monkeypatch).post("/api/chat", json={"message": "你好"})
     secret = tmp_path / "var" / "session_secret"
     assert secret.exists() and secret.stat().st_mode & 0o077 == 0
+
+
+def test_a_turn_the_assistant_left_unanswered_gets_a_clear_message(tmp_path, monkeypatch, rasa) -> None:
+    client = _client(tmp_path, monkeypatch, rasa)
+    FakeRasa.silent = True  # Rasa's answer when the action server died during the turn: []
+    try:
+        replies = client.post("/api/chat", json={"message": "对"}).json()["replies"]
+    finally:
+        FakeRasa.silent = False
+    assert len(replies) == 1 and "再说一遍" in replies[0]["text"] and "12345" in replies[0]["text"]
