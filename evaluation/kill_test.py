@@ -32,7 +32,6 @@ import json
 import os
 import random
 import re
-import secrets
 import shutil
 import signal
 import subprocess
@@ -146,6 +145,7 @@ CANCELLED_MARK = "这次先不提交"
 # What the chat page shows when the request fails without a JSON message (webapp/static/chat.js).
 PAGE_NETWORK_ERROR = "网络连接出了问题，请稍后再试，或直接拨打12345。"
 PAGE_HTTP_ERROR = "助手暂时无法响应，请稍后再试。"
+NO_REPLY_STATUS = "no_reply"  # 200 with the web app's "请再说一遍" in place of a reply Rasa did not give
 
 
 class Step(str, Enum):
@@ -318,7 +318,10 @@ def account(records: Sequence[ConversationRecord], orders: Iterable[DbOrder]) ->
 
 
 def silent_turns(records: Sequence[ConversationRecord]) -> list[dict]:
-    """Turns answered 200 with no reply at all: the chat page shows nothing, the caller is left waiting."""
+    """Turns answered 200 with no reply at all: the chat page shows nothing, the caller is left waiting.
+
+    (The web app now says "请再说一遍" instead; such turns have the status ``no_reply`` and are clear.)
+    """
     found = []
     for record in records:
         for position, turn in enumerate(record.turns):
@@ -476,8 +479,11 @@ def post_chat(client: httpx.Client, message: str) -> tuple[str, list[str]]:
     if response.status_code != 200:
         shown = body.get("message") if isinstance(body, dict) else None
         return str(response.status_code), [shown or PAGE_HTTP_ERROR]
-    replies = body.get("replies", []) if isinstance(body, dict) else []
-    return "200", [str(r.get("text")) for r in replies if isinstance(r, dict) and r.get("text")]
+    replies = [r for r in body.get("replies", []) if isinstance(r, dict)] if isinstance(body, dict) else []
+    texts = [str(r.get("text")) for r in replies if r.get("text")]
+    if any((r.get("custom") or {}).get("no_reply") for r in replies if isinstance(r.get("custom"), dict)):
+        return NO_REPLY_STATUS, texts  # the web app's "请再说一遍": Rasa had no reply (an action failed)
+    return "200", texts
 
 
 def conversation_id_from_cookie(client: httpx.Client) -> str | None:
@@ -784,7 +790,6 @@ def run_kill_test(config: KillTestConfig,
         raise RuntimeError("Rasa environment or trained model missing: run `make setup` first")
     workdir = config.workdir or Path(tempfile.mkdtemp(prefix=f"hotline-kill-{config.database}-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    _safe_rasa_token()
     process_secrets()
     database = _make_database(config.database, workdir)
     stack: Stack | None = None
@@ -809,16 +814,6 @@ def run_kill_test(config: KillTestConfig,
         config.out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     _write_transcripts(workdir / "transcripts.json", records)
     return report
-
-
-def _safe_rasa_token() -> None:
-    """A Rasa API token that does not start with "-".
-
-    hotline.processes passes it as ``--auth-token TOKEN``; a generated token_urlsafe value starts
-    with "-" once in 64 draws and Rasa's argparse then takes it for an option and exits with 2.
-    """
-    if not os.environ.get("HOTLINE_RASA_TOKEN"):
-        os.environ["HOTLINE_RASA_TOKEN"] = "k" + secrets.token_urlsafe(32)
 
 
 def _make_database(kind: str, workdir: Path) -> Database:
@@ -917,7 +912,7 @@ def _report(config: KillTestConfig, records: list[ConversationRecord], kills: li
             orders: list[DbOrder], pending: int, restarted: list[str], elapsed: float, workdir: Path) -> dict:
     accounting = account(records, orders)
     silent, unconfirmed = silent_turns(records), accepted_without_read_back(records)
-    statuses = Counter(turn.status if turn.ok or turn.status != "200" else "no_reply"
+    statuses = Counter(turn.status if turn.ok or turn.status != "200" else "silent"
                        for record in records for turn in record.turns)
     return {
         "database": config.database,

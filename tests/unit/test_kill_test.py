@@ -29,6 +29,7 @@ DEFERRED = ("您反映的问题已经记录下来了，受理编号是7KQ3M9XH�
             "您可以稍后凭受理编号和电话后四位查询进度，或拨打12345查询。")
 READ_BACK = ("我跟您核对一下：您反映的问题是“小区门口的路灯坏了”，地点是解放区民主路，联系电话是139 1234 5678。"
              "信息没问题请说“对”，需要修改请说“不对”，也可以直接说正确的内容。")
+NO_REPLY = "抱歉，刚才没能处理好您的消息，请再说一遍；着急的话可以直接拨打12345。"  # webapp/chat.py
 SCRIPT = Script(0, "我要投诉，", "小区门口的路灯坏了一个多月了", "解放区", "民主路和平小区门口", "full", "13912345678")
 
 
@@ -114,6 +115,9 @@ def _web_app(answers: list[object]) -> httpx.MockTransport:
         if isinstance(item, tuple):
             return httpx.Response(item[0], json={"error": "x", "message": item[1]})
         headers = {"set-cookie": "hotline_conversation=web-abc.mac; Path=/api/; HttpOnly"}
+        if item == NO_REPLY:
+            return httpx.Response(200, json={"replies": [{"text": item, "custom": {"no_reply": True}}]},
+                                  headers=headers)
         return httpx.Response(200, json={"replies": [{"text": item}] if item else []}, headers=headers)
 
     return httpx.MockTransport(handle)
@@ -237,3 +241,11 @@ def test_silent_turns_and_acceptances_without_a_read_back_are_found() -> None:
     assert [f["message"] for f in flagged] == [SCRIPT.first_message]
     normal = _call(["请问事情发生在什么地方？", READ_BACK, (503, "助手暂时无法响应"), CREATED])
     assert kt.silent_turns([normal]) == [] and kt.accepted_without_read_back([normal]) == []
+
+
+def test_the_web_apps_say_again_is_a_failed_turn_with_a_clear_message() -> None:
+    record = _call([READ_BACK, NO_REPLY, CREATED])
+    assert [(t.message, t.status, t.attempt) for t in record.turns[1:]] == [("对", "no_reply", 0), ("对", "200", 1)]
+    assert record.outcome == Outcome.ACCEPTED.value and kt.silent_turns([record]) == []
+    stuck = _call([READ_BACK, NO_REPLY, NO_REPLY, NO_REPLY, NO_REPLY])
+    assert stuck.outcome == Outcome.CLEAR_MESSAGE.value and "再说一遍" in stuck.final_message
