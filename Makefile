@@ -12,6 +12,16 @@ CITY_DIR := cities/jiaozuo
 MODEL_DIR := var/models/multilingual-e5-small
 KB_SOURCES := $(wildcard $(CITY_DIR)/knowledge/*) $(addprefix knowledge_base/,entry.py encoder.py onnx_engine.py index.py index_files.py catalog.py guides.py faq.py lexical.py search.yaml)
 RASA_SOURCES := $(wildcard bot/*.yml bot/data/*.yml bot/components/*.py nlu_data/*.yml nlu_data/generated/*.yml nlu_data/jieba/*)
+# Training caches outside the clone, so an unchanged pipeline is not trained again by a later clone
+# on this machine (CI). Rasa fingerprints each component's data, config and class source, but not
+# the helper modules a component imports nor the spaCy model's contents: the cache folder is keyed
+# on those, and on the Rasa lock file.
+HOTLINE_CACHE_DIR ?= $(HOME)/.cache/hotline
+SPACY_SOURCES := bot/spacy_pipeline.py nlu_data/generate.py nlu_data/service_terms.yml $(CITY_DIR)/city.yaml $(CITY_DIR)/departments.yaml $(CITY_DIR)/knowledge/guides.yaml
+RASA_CACHE_KEY := $(shell cat requirements/rasa.lock $(wildcard bot/components/*.py) $(SPACY_SOURCES) 2>/dev/null | sha256sum | cut -c1-16)
+export RASA_CACHE_DIRECTORY := $(HOTLINE_CACHE_DIR)/rasa/$(RASA_CACHE_KEY)
+export RASA_MAX_CACHE_SIZE := 4000
+export HOTLINE_E5_CACHE_DIR := $(HOTLINE_CACHE_DIR)/e5
 
 .PHONY: setup setup-browser run test lock clean-var nlu-cv
 setup: $(VENV)/.installed $(RASA_VENV)/.installed $(MODEL_DIR)/modules.json var/kb/meta.json var/routing/model.json var/spacy_zh/meta.json var/rasa_models/hotline.tar.gz
@@ -47,12 +57,14 @@ var/routing/model.json: $(MODEL_DIR)/modules.json $(ROUTING_SOURCES) knowledge_b
 	@echo "== [$$(date +%T)] Routing classifier (e5 + linear models on our routing examples)"
 	$(VENV)/bin/hotline routing train
 
-var/spacy_zh/meta.json: $(RASA_VENV)/.installed bot/spacy_pipeline.py nlu_data/generate.py nlu_data/service_terms.yml $(CITY_DIR)/city.yaml $(CITY_DIR)/departments.yaml $(CITY_DIR)/knowledge/guides.yaml nlu_data/jieba/userdict.txt
+var/spacy_zh/meta.json: $(RASA_VENV)/.installed $(SPACY_SOURCES) nlu_data/jieba/userdict.txt
 	@echo "== [$$(date +%T)] spaCy zh pipeline (blank zh + jieba + entity_ruler)"
 	$(RASA_VENV)/bin/python bot/spacy_pipeline.py --city-dir $(CITY_DIR) --userdict nlu_data/jieba/userdict.txt --out var/spacy_zh
 
 var/rasa_models/hotline.tar.gz: $(RASA_VENV)/.installed var/spacy_zh/meta.json $(RASA_SOURCES)
-	@echo "== [$$(date +%T)] Training the Rasa model"
+	@echo "== [$$(date +%T)] Training the Rasa model (cache: $(RASA_CACHE_DIRECTORY))"
+	mkdir -p $(RASA_CACHE_DIRECTORY)
+	find $(HOTLINE_CACHE_DIR)/rasa -mindepth 1 -maxdepth 1 -type d -mtime +14 -exec rm -rf {} + 2>/dev/null || true
 	$(RASA_VENV)/bin/rasa train --config bot/config.yml --domain bot/domain.yml \
 	  --data nlu_data bot/data --out var/rasa_models --fixed-model-name hotline
 

