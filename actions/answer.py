@@ -1,5 +1,6 @@
 """Answer a question from the knowledge base, ask which of two close matches is meant, or say
 honestly that we are not sure."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """Which channel a turn came in on, for the few replies whose text must differ on voice."""
+
 from __future__ import annotations
 
 from rasa_sdk import Tracker

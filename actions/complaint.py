@@ -1,4 +1,5 @@
 """The complaint form: collect, validate, read back, and create the work order."""
+
 from __future__ import annotations
 
 import logging
@@ -171,15 +172,13 @@ class ValidateComplaintForm(FormValidationAction):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent == "deny" and tracker.get_slot("order_kind") in PLACELESS_KINDS:
             return {"phone": replies.NO_PHONE}
-        dispatcher.utter_message(
-            text="这个号码好像不对。请说11位手机号，或者带区号的固定电话，比如0391-1234567。"
-        )
+        dispatcher.utter_message(text="这个号码好像不对。请说11位手机号，或者带区号的固定电话，比如0391-1234567。")
         return {"phone": None}
 
     def validate_complaint_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[Text, Any]:
-        """"不对，是山阳区" corrects and reads back again; a bare "不对" asks what to change once."""
+        """ "不对，是山阳区" corrects and reads back again; a bare "不对" asks what to change once."""
         if value is not False:
             return {"complaint_confirmed": value}
         corrected = set(tracker.slots_to_validate()) & {"district", "phone", "location"}
@@ -239,7 +238,9 @@ class ActionAskLocation(Action):
 
 def _named_place(text: str, places: list[dict[str, Any]]) -> str:
     """The place phrase around the extracted entities, or their values when offsets are missing."""
-    spans = [(e["start"], e["end"]) for e in places if isinstance(e.get("start"), int) and isinstance(e.get("end"), int)]
+    spans = [
+        (e["start"], e["end"]) for e in places if isinstance(e.get("start"), int) and isinstance(e.get("end"), int)
+    ]
     phrase = place_phrase(text, spans) if len(spans) == len(places) else ""
     return phrase or "".join(str(e.get("value")) for e in places)
 
@@ -288,13 +289,21 @@ class ActionSubmitComplaint(Action):
         await off_loop(services.outbox().mark_delivered, new.public_ref or "")
         dispatcher.utter_message(
             text=replies.work_order_created(
-                order.number, order.department, order.local_government, new.kind,
-                voice=is_voice(tracker), needs_review=order.needs_review,
+                order.number,
+                order.department,
+                order.local_government,
+                new.kind,
+                voice=is_voice(tracker),
+                needs_review=order.needs_review,
             ),
-            json_message={"work_order": {
-                "number": order.number, "reference": order.public_ref, "department": order.department,
-                "kind": new.kind,
-            }},
+            json_message={
+                "work_order": {
+                    "number": order.number,
+                    "reference": order.public_ref,
+                    "department": order.department,
+                    "kind": new.kind,
+                }
+            },
         )
         return reset + [SlotSet("ticket_number", order.number)]
 

@@ -1,4 +1,5 @@
 """Conversation-level actions: failures → human agent, emergencies, the closing rating."""
+
 from __future__ import annotations
 
 import logging
@@ -193,5 +194,7 @@ class ActionFinishConversation(Action):
             return done
         score = int(value)
         await self._store_rating(tracker.sender_id, score, tracker.get_slot("ticket_number"))
-        dispatcher.utter_message(text=replies.satisfaction_thanks(score), json_message={"satisfaction": {"score": score}})
+        dispatcher.utter_message(
+            text=replies.satisfaction_thanks(score), json_message={"satisfaction": {"score": score}}
+        )
         return done

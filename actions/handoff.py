@@ -1,4 +1,5 @@
 """Hand the conversation to a human agent with a summary they can act on."""
+
 from __future__ import annotations
 
 import logging
@@ -15,13 +16,29 @@ from tickets.handoffs import HandoffQueue
 logger = logging.getLogger(__name__)
 
 SUMMARY_SLOTS = (
-    "order_kind", "complaint_description", "location", "district", "phone", "ticket_number", "satisfaction_score",
+    "order_kind",
+    "complaint_description",
+    "location",
+    "district",
+    "phone",
+    "ticket_number",
+    "satisfaction_score",
 )
 # Intents that say what the conversation is about (not how it is going).
-TOPIC_INTENTS = frozenset({
-    "ask_info", "complain", "seek_help", "suggest", "praise", "ask_ticket_status", "urge_ticket", "emergency",
-    "out_of_scope", "nlu_fallback",
-})
+TOPIC_INTENTS = frozenset(
+    {
+        "ask_info",
+        "complain",
+        "seek_help",
+        "suggest",
+        "praise",
+        "ask_ticket_status",
+        "urge_ticket",
+        "emergency",
+        "out_of_scope",
+        "nlu_fallback",
+    }
+)
 RECENT_MESSAGES = 5
 
 

@@ -5,6 +5,7 @@ freeze it for every conversation (an unrelated caller's fire got a 503 after 60 
 go to a small thread pool instead, and the action waits at most ``deadline_seconds``: past that it
 answers honestly and the call finishes (or fails) in its thread without holding anyone up.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -3,6 +3,7 @@
 Every reply must also work when read aloud: short sentences, no meaning carried
 only by layout, numbers written so a speech engine reads them plainly.
 """
+
 from __future__ import annotations
 
 import re
@@ -70,8 +71,7 @@ ADDRESS_DETAIL_MARK = "具体在哪条路"
 
 def ask_address_detail(district: str) -> str:
     return (
-        f"好的，在{district}。请再说一下{ADDRESS_DETAIL_MARK}、哪个小区或村，"
-        "说不清楚的话，说个附近的标志性建筑也可以。"
+        f"好的，在{district}。请再说一下{ADDRESS_DETAIL_MARK}、哪个小区或村，说不清楚的话，说个附近的标志性建筑也可以。"
     )
 
 
@@ -90,14 +90,10 @@ def work_order_created(
     """Confirmation read to the caller; an order awaiting an agent's routing check is not called 转交 yet."""
     spoken = spoken_ticket_number(number) if voice else number
     if kind in ("建议", "表扬"):
-        return (
-            f"谢谢您！您的{kind}已经记录，编号是{spoken}。我们会转给{department}。"
-            "您也可以随时报编号查询办理情况。"
-        )
+        return f"谢谢您！您的{kind}已经记录，编号是{spoken}。我们会转给{department}。您也可以随时报编号查询办理情况。"
     if needs_review or not department:
         return (
-            f"您的诉求已受理，工单号是{spoken}。话务员会先确认由哪个部门承办，再尽快转办。"
-            "您可以随时报工单号查询进度。"
+            f"您的诉求已受理，工单号是{spoken}。话务员会先确认由哪个部门承办，再尽快转办。您可以随时报工单号查询进度。"
         )
     co = f"，并同时交{local_government}属地处理" if local_government and local_government != department else ""
     return (

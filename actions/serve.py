@@ -10,6 +10,7 @@ token HOTLINE_ACTION_TOKEN as the query parameter ``token`` (Rasa sends it from
 ``action_endpoint.token`` in bot/endpoints.yml). Logging goes through the one masking
 configuration of :mod:`hotline.logging_config`.
 """
+
 from __future__ import annotations
 
 import argparse

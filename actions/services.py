@@ -1,4 +1,5 @@
 """The domain objects the actions share, created once per action-server process."""
+
 from __future__ import annotations
 
 import hashlib

@@ -8,6 +8,7 @@ this action reads them instead, so one rule covers every short reply:
 * after a clarifying question of the knowledge answer (awaiting_clarification): back to it;
 * otherwise: ask what the caller needs.
 """
+
 from __future__ import annotations
 
 from typing import Text

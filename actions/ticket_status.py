@@ -4,6 +4,7 @@ A work-order number alone proves nothing: numbers count up through the day. The 
 department's reply are told to the conversation that filed the order, or to a caller who gives
 the last four digits of the contact phone with the number ("JZ20261207-0001 尾号5678").
 """
+
 from __future__ import annotations
 
 import hmac
@@ -45,7 +46,7 @@ _failures = SlidingWindowLimiter(FAILURES_ALLOWED, FAILURE_WINDOW_SECONDS)
 
 
 def phone_last4_from(text: str) -> str | None:
-    """"尾号5678", "后四位 5678", or a message that is only the four digits."""
+    """ "尾号5678", "后四位 5678", or a message that is only the four digits."""
     text = (text or "").translate(_FULL_WIDTH).strip()
     if re.fullmatch(r"\d{4}", text):
         return text
@@ -118,8 +119,11 @@ class ActionTicketStatus(Action):
         shown = replies.spoken_ticket_number(order.number) if is_voice(tracker) else order.number
         dispatcher.utter_message(
             text=replies.ticket_status(
-                shown, order.status, order.department or "",
-                order.updated_at.strftime("%Y年%m月%d日 %H:%M"), note,
+                shown,
+                order.status,
+                order.department or "",
+                order.updated_at.strftime("%Y年%m月%d日 %H:%M"),
+                note,
             )
         )
         return [SlotSet("ticket_number", order.number), SlotSet("ticket_request", None)]
@@ -141,7 +145,9 @@ class ActionUrgeTicket(Action):
             order = await off_loop(lambda: services.ticket_store().find_by_reference(number))
             allowed = order is not None and may_see(order, tracker)
             if order is not None and allowed and order.status not in {s.value for s in TERMINAL_STATUSES}:
-                await off_loop(lambda: services.ticket_store().append_event(order.number, URGE_ACTION, CALLER_ACTOR, note=note))
+                await off_loop(
+                    lambda: services.ticket_store().append_event(order.number, URGE_ACTION, CALLER_ACTOR, note=note)
+                )
         except Exception as error:  # noqa: BLE001
             logger.warning("urge unavailable: %s", type(error).__name__)
             dispatcher.utter_message(text=replies.ticket_lookup_unavailable())

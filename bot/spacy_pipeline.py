@@ -84,9 +84,7 @@ def token_variants(term: str, segmenters: Sequence[Any]) -> list[tuple[str, ...]
     return sorted(jieba_cuts(term, segmenters), key=len)
 
 
-def patterns_for(
-    entries: Iterable[NamedEntry], label: str, segmenters: Sequence[Any]
-) -> list[Pattern]:
+def patterns_for(entries: Iterable[NamedEntry], label: str, segmenters: Sequence[Any]) -> list[Pattern]:
     """entity_ruler token patterns for every name and alias of ``entries``."""
     patterns: list[Pattern] = []
     for entry in entries:
@@ -129,9 +127,7 @@ def build_nlp(
 
 def build_and_save(city_dir: Path, userdict: Path | None, out: Path) -> Any:
     """Build the pipeline for ``city_dir`` and save it to ``out``."""
-    nlp = build_nlp(
-        load_districts(city_dir), load_departments(city_dir), userdict, load_service_items(city_dir)
-    )
+    nlp = build_nlp(load_districts(city_dir), load_departments(city_dir), userdict, load_service_items(city_dir))
     out.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(out)
     return nlp
@@ -150,8 +146,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--userdict", type=Path, default=DEFAULT_USERDICT)
     parser.add_argument("--no-userdict", action="store_true")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--check", nargs="*", default=[], metavar="TEXT",
-                        help="sentences to run through the saved pipeline")
+    parser.add_argument(
+        "--check", nargs="*", default=[], metavar="TEXT", help="sentences to run through the saved pipeline"
+    )
     return parser.parse_args(argv)
 
 

@@ -3,6 +3,7 @@
 Scripted conversations (questions, a complaint through the form, a status query,
 out-of-scope chatter) are replayed; every turn is timed from request to reply.
 """
+
 from __future__ import annotations
 
 import re
@@ -87,7 +88,9 @@ def wait_for_first_answer(chat_url: str, timeout: float = 600) -> float:
     started = time.perf_counter()
     while time.perf_counter() - started < timeout:
         try:
-            response = httpx.post(chat_url, json={"sender": "startup-probe", "message": "社保卡丢了怎么补办"}, timeout=30)
+            response = httpx.post(
+                chat_url, json={"sender": "startup-probe", "message": "社保卡丢了怎么补办"}, timeout=30
+            )
             if response.status_code == 200 and any("来源" in r.get("text", "") for r in response.json()["replies"]):
                 return time.perf_counter() - started
         except httpx.HTTPError:

@@ -4,6 +4,7 @@ Evaluations embed the same answers, questions and distractors again and again; o
 that dominates their run time. The cache is keyed by engine, prompt side and the text's SHA-1 and
 lives under var/cache/embeddings/ (never committed). Production indexing does not use it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -44,7 +45,7 @@ class CachedEncoder:
         missing = list(dict.fromkeys(i for i, key in enumerate(keys) if key not in self._vectors))
         step = 256
         for start in range(0, len(missing), step):
-            chosen = missing[start:start + step]
+            chosen = missing[start : start + step]
             batch = [texts[i] for i in chosen]
             vectors = self.encoder.queries(batch) if is_query else self.encoder.passages(batch)
             for i, vector in zip(chosen, vectors):

@@ -10,6 +10,7 @@ given by URL, or one this module starts from ``var/rasa_models/hotline.tar.gz``)
 
 The messages are public evaluation data and are never used for training.
 """
+
 from __future__ import annotations
 
 import json
@@ -56,8 +57,10 @@ class LabelMap:
     @classmethod
     def load(cls, path: Path) -> "LabelMap":
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return cls(labels={str(k): str(v) for k, v in (data.get("labels") or {}).items()},
-                   other=str(data.get("other") or "其他"))
+        return cls(
+            labels={str(k): str(v) for k, v in (data.get("labels") or {}).items()},
+            other=str(data.get("other") or "其他"),
+        )
 
     def __call__(self, intent: str | None) -> str:
         return self.labels.get(intent or "", self.other)
@@ -162,17 +165,20 @@ def score_labelled(
     predicted = [label_map(intent) for intent in intents]
     classes = sorted(set(gold))
     labels = classes + ([label_map.other] if label_map.other in predicted and label_map.other not in classes else [])
-    precision, recall, f1, support = precision_recall_fscore_support(
-        gold, predicted, labels=classes, zero_division=0
-    )
+    precision, recall, f1, support = precision_recall_fscore_support(gold, predicted, labels=classes, zero_division=0)
     per_class = {
-        label: {"precision": round(float(p), 4), "recall": round(float(r), 4), "f1": round(float(f), 4),
-                "support": int(s)}
+        label: {
+            "precision": round(float(p), 4),
+            "recall": round(float(r), 4),
+            "f1": round(float(f), 4),
+            "support": int(s),
+        }
         for label, p, r, f, s in zip(classes, precision, recall, f1, support)
     }
     errors = [
         {"text": t[:80], "gold": g, "predicted": p, "intent": i}
-        for t, g, p, i in zip(texts, gold, predicted, intents) if g != p
+        for t, g, p, i in zip(texts, gold, predicted, intents)
+        if g != p
     ][:max_errors]
     return LabelledResult(
         total=len(gold),
@@ -195,8 +201,11 @@ def plot_confusion(result: LabelledResult, path: Path, title: str) -> Path:
     import matplotlib.pyplot as plt
     from matplotlib import font_manager
 
-    chinese = [f.name for f in font_manager.fontManager.ttflist
-               if any(k in f.name for k in ("Noto Sans CJK", "WenQuanYi", "SimHei", "Source Han", "Droid Sans Fallback"))]
+    chinese = [
+        f.name
+        for f in font_manager.fontManager.ttflist
+        if any(k in f.name for k in ("Noto Sans CJK", "WenQuanYi", "SimHei", "Source Han", "Droid Sans Fallback"))
+    ]
     if chinese:
         plt.rcParams["font.sans-serif"] = [chinese[0], "DejaVu Sans"]
     names = result.labels if chinese else [_ascii_label(label) for label in result.labels]
@@ -235,7 +244,9 @@ class ExpectedResult:
     errors: list[dict[str, str]] = field(default_factory=list)
 
 
-def score_expected(texts: Sequence[str], intents: Sequence[str], accepted: Sequence[str], max_errors: int = 20) -> ExpectedResult:
+def score_expected(
+    texts: Sequence[str], intents: Sequence[str], accepted: Sequence[str], max_errors: int = 20
+) -> ExpectedResult:
     hits = [intent in accepted for intent in intents]
     return ExpectedResult(
         total=len(intents),
@@ -257,9 +268,16 @@ class LatencyResult:
 
 
 BENCH_SENTENCES = (
-    "社保卡丢了怎么补办", "我要投诉，楼下烧烤摊半夜太吵了", "帮我查一下JZ20261122-0001", "转人工",
-    "今天天气怎么样", "建议在人民公园旁边多建几个停车场", "我要表扬社区的网格员", "着火了",
-    "我住在山阳区焦东路和平小区，电话13912345678", "你是机器人吗",
+    "社保卡丢了怎么补办",
+    "我要投诉，楼下烧烤摊半夜太吵了",
+    "帮我查一下JZ20261122-0001",
+    "转人工",
+    "今天天气怎么样",
+    "建议在人民公园旁边多建几个停车场",
+    "我要表扬社区的网格员",
+    "着火了",
+    "我住在山阳区焦东路和平小区，电话13912345678",
+    "你是机器人吗",
 )
 
 

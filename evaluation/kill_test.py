@@ -24,6 +24,7 @@ never touched.
 Pure parts (reply reading, the caller's next message, the accounting) come first and are unit
 tested (tests/unit/test_kill_test.py); the process machinery follows.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -133,8 +134,11 @@ def make_scripts(count: int, seed: int) -> list[Script]:
         phone = rng.choice(MOBILE_PREFIXES) + "".join(rng.choice("0123456789") for _ in range(8))
         if rng.random() < 0.1:
             phone = "0391-" + str(rng.randint(2_000_000, 9_999_999))
-        scripts.append(Script(index, rng.choice(OPENINGS), rng.choice(DESCRIPTIONS), district, street,
-                              rng.choice(styles).value, phone))
+        scripts.append(
+            Script(
+                index, rng.choice(OPENINGS), rng.choice(DESCRIPTIONS), district, street, rng.choice(styles).value, phone
+            )
+        )
     return scripts
 
 
@@ -305,15 +309,20 @@ def account(records: Sequence[ConversationRecord], orders: Iterable[DbOrder]) ->
             told_conversations.add(record.conversation_id)
         held = by_conversation.get(record.conversation_id, []) if record.conversation_id else []
         if len(held) > 1 or len(found) > 1:
-            result.duplicates.append({
-                "conversation": record.index, "conversation_id": record.conversation_id,
-                "orders": sorted({o.number for o in held} | found),
-                "told_numbers": record.told_numbers, "told_references": record.told_references,
-            })
+            result.duplicates.append(
+                {
+                    "conversation": record.index,
+                    "conversation_id": record.conversation_id,
+                    "orders": sorted({o.number for o in held} | found),
+                    "told_numbers": record.told_numbers,
+                    "told_references": record.told_references,
+                }
+            )
     for conversation_id, held in by_conversation.items():
         if conversation_id not in told_conversations:
-            result.filed_but_not_told += [{"number": o.number, "public_ref": o.public_ref,
-                                           "conversation_id": conversation_id} for o in held]
+            result.filed_but_not_told += [
+                {"number": o.number, "public_ref": o.public_ref, "conversation_id": conversation_id} for o in held
+            ]
     return result
 
 
@@ -327,8 +336,15 @@ def silent_turns(records: Sequence[ConversationRecord]) -> list[dict]:
         for position, turn in enumerate(record.turns):
             if turn.status == "200" and not turn.ok:
                 following = record.turns[position + 1].text if position + 1 < len(record.turns) else ""
-                found.append({"conversation": record.index, "message": turn.message, "at": turn.at,
-                              "seconds": turn.seconds, "next_reply": following[:80]})
+                found.append(
+                    {
+                        "conversation": record.index,
+                        "message": turn.message,
+                        "at": turn.at,
+                        "seconds": turn.seconds,
+                        "next_reply": following[:80],
+                    }
+                )
     return found
 
 
@@ -345,8 +361,15 @@ def accepted_without_read_back(records: Sequence[ConversationRecord]) -> list[di
             continue
         before = classify(answered[-2].text)
         if before not in (Step.CONFIRM, Step.CORRECT):
-            found.append({"conversation": record.index, "message": answered[-1].message, "at": answered[-1].at,
-                          "previous_reply": answered[-2].text[:80], "kills_during": record.kills_during})
+            found.append(
+                {
+                    "conversation": record.index,
+                    "message": answered[-1].message,
+                    "at": answered[-1].at,
+                    "previous_reply": answered[-2].text[:80],
+                    "kills_during": record.kills_during,
+                }
+            )
     return found
 
 
@@ -360,13 +383,21 @@ def _count_outcome(result: Accounting, record: ConversationRecord) -> None:
         result.ended_on_clear_message += 1
     else:
         result.unclear += 1
-        result.unclear_details.append({"conversation": record.index, "final_message": record.final_message,
-                                       "last_turns": [asdict(t) for t in record.turns[-3:]]})
+        result.unclear_details.append(
+            {
+                "conversation": record.index,
+                "final_message": record.final_message,
+                "last_turns": [asdict(t) for t in record.turns[-3:]],
+            }
+        )
 
 
 def _check_told(
-    result: Accounting, record: ConversationRecord, by_number: dict[str, DbOrder],
-    by_reference: dict[str, DbOrder], by_conversation: dict[str | None, list[DbOrder]],
+    result: Accounting,
+    record: ConversationRecord,
+    by_number: dict[str, DbOrder],
+    by_reference: dict[str, DbOrder],
+    by_conversation: dict[str | None, list[DbOrder]],
 ) -> set[str]:
     """Record a loss for every number or reference told but not held; the numbers found."""
     found: set[str] = set()
@@ -377,11 +408,16 @@ def _check_told(
             found.add(order.number)
             continue
         others = by_conversation.get(record.conversation_id, []) if record.conversation_id else []
-        result.losses.append({
-            "conversation": record.index, "conversation_id": record.conversation_id, "told": kind,
-            "value": value, "orders_of_this_conversation": [(o.number, o.public_ref) for o in others],
-            "kills_during": record.kills_during,
-        })
+        result.losses.append(
+            {
+                "conversation": record.index,
+                "conversation_id": record.conversation_id,
+                "told": kind,
+                "value": value,
+                "orders_of_this_conversation": [(o.number, o.public_ref) for o in others],
+                "kills_during": record.kills_during,
+            }
+        )
     return found
 
 
@@ -395,9 +431,15 @@ REQUEST_TIMEOUT_SECONDS = 90.0  # the web app waits up to 60 s for Rasa
 class Caller:
     """One person at the chat page: one httpx.Client, so one conversation cookie."""
 
-    def __init__(self, base_url: str, script: Script, clock: Callable[[], float],
-                 pauses: Sequence[float] = PAUSES_SECONDS, sleep: Callable[[float], None] = time.sleep,
-                 on_turn: Callable[[int, str | None], None] | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        script: Script,
+        clock: Callable[[], float],
+        pauses: Sequence[float] = PAUSES_SECONDS,
+        sleep: Callable[[float], None] = time.sleep,
+        on_turn: Callable[[int, str | None], None] | None = None,
+    ) -> None:
         self.base_url = base_url
         self.record = ConversationRecord(script.index, script)
         self.clock = clock
@@ -616,8 +658,9 @@ class SqliteDatabase(Database):
 
     def fail(self, rng: random.Random) -> float:
         hold = rng.uniform(*LOCK_SECONDS)
-        locker = subprocess.Popen([sys.executable, "-c", LOCKER, str(self.path)], stdout=subprocess.PIPE,
-                                  start_new_session=True, text=True)
+        locker = subprocess.Popen(
+            [sys.executable, "-c", LOCKER, str(self.path)], stdout=subprocess.PIPE, start_new_session=True, text=True
+        )
         try:
             if (locker.stdout.readline() if locker.stdout else "").strip() != "locked":
                 raise RuntimeError("the SQLite locker could not take the write lock")
@@ -660,8 +703,9 @@ class PrivatePostgres(Database):
         command = [str(self.bin / tool), *args]
         if self.as_postgres:
             command = ["runuser", "-u", "postgres", "--", *command]
-        subprocess.run(command, cwd=self.root, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                       timeout=120)
+        subprocess.run(
+            command, cwd=self.root, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120
+        )
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
@@ -674,7 +718,12 @@ class PrivatePostgres(Database):
         command = [str(self.bin / "pg_ctl"), "-D", str(self.data), "status"]
         if self.as_postgres:
             command = ["runuser", "-u", "postgres", "--", *command]
-        return subprocess.run(command, cwd=self.root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False).returncode == 0
+        return (
+            subprocess.run(
+                command, cwd=self.root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+            ).returncode
+            == 0
+        )
 
     def fail(self, rng: random.Random) -> float:
         self.crash()
@@ -714,10 +763,18 @@ class Killer(threading.Thread):
     the machine is; the killer stops after the last one.
     """
 
-    def __init__(self, stack: Stack, database: Database, rng: random.Random, mean_interval: float,
-                 clock: Callable[[], float], in_flight: Callable[[], list[dict]],
-                 plan: Sequence[tuple[str, int]] | None = None, targets: Sequence[str] = TARGETS,
-                 messages_sent: Callable[[], int] = lambda: 0) -> None:
+    def __init__(
+        self,
+        stack: Stack,
+        database: Database,
+        rng: random.Random,
+        mean_interval: float,
+        clock: Callable[[], float],
+        in_flight: Callable[[], list[dict]],
+        plan: Sequence[tuple[str, int]] | None = None,
+        targets: Sequence[str] = TARGETS,
+        messages_sent: Callable[[], int] = lambda: 0,
+    ) -> None:
         super().__init__(name="killer", daemon=True)
         self.stack, self.database, self.rng = stack, database, rng
         self.mean_interval, self.clock, self.in_flight = mean_interval, clock, in_flight
@@ -781,8 +838,7 @@ class KillTestConfig:
     out: Path | None = None
 
 
-def run_kill_test(config: KillTestConfig,
-                  progress: Callable[[int, int, int], None] | None = None) -> dict:
+def run_kill_test(config: KillTestConfig, progress: Callable[[int, int, int], None] | None = None) -> dict:
     """Run the whole test; the report (also written to ``config.out`` as JSON when given)."""
     from hotline.processes import RASA_BIN, RASA_MODEL, process_secrets
 
@@ -824,8 +880,13 @@ def _make_database(kind: str, workdir: Path) -> Database:
     raise ValueError(f"unknown database {kind!r}: sqlite or postgres")
 
 
-def _drive(stack: Stack, database: Database, config: KillTestConfig, clock: Callable[[], float],
-           progress: Callable[[int, int, int], None] | None) -> tuple[list[ConversationRecord], Killer]:
+def _drive(
+    stack: Stack,
+    database: Database,
+    config: KillTestConfig,
+    clock: Callable[[], float],
+    progress: Callable[[int, int, int], None] | None,
+) -> tuple[list[ConversationRecord], Killer]:
     scripts = make_scripts(config.conversations, config.seed)
     in_flight: dict[int, dict] = {}
     guard = threading.Lock()
@@ -844,8 +905,16 @@ def _drive(stack: Stack, database: Database, config: KillTestConfig, clock: Call
         with guard:
             return [dict(entry) for entry in in_flight.values()]
 
-    killer = Killer(stack, database, random.Random(config.seed + 1), config.kills_every, clock, snapshot,
-                    plan=config.plan, messages_sent=lambda: sent)
+    killer = Killer(
+        stack,
+        database,
+        random.Random(config.seed + 1),
+        config.kills_every,
+        clock,
+        snapshot,
+        plan=config.plan,
+        messages_sent=lambda: sent,
+    )
     done = 0
 
     def one(script: Script) -> ConversationRecord:
@@ -880,8 +949,7 @@ def _recover(stack: Stack, database: Database) -> list[str]:
     return stack.ensure_up()
 
 
-def _drain(database_url: str, outbox_dir: Path,
-           records: Sequence[ConversationRecord]) -> tuple[list[DbOrder], int]:
+def _drain(database_url: str, outbox_dir: Path, records: Sequence[ConversationRecord]) -> tuple[list[DbOrder], int]:
     """Wait (up to a minute) until the outbox is empty and every told reference is filed."""
     from tickets.outbox import Outbox
 
@@ -908,12 +976,21 @@ def read_orders(database_url: str) -> list[DbOrder]:
         engine.dispose()
 
 
-def _report(config: KillTestConfig, records: list[ConversationRecord], kills: list[KillRecord],
-            orders: list[DbOrder], pending: int, restarted: list[str], elapsed: float, workdir: Path) -> dict:
+def _report(
+    config: KillTestConfig,
+    records: list[ConversationRecord],
+    kills: list[KillRecord],
+    orders: list[DbOrder],
+    pending: int,
+    restarted: list[str],
+    elapsed: float,
+    workdir: Path,
+) -> dict:
     accounting = account(records, orders)
     silent, unconfirmed = silent_turns(records), accepted_without_read_back(records)
-    statuses = Counter(turn.status if turn.ok or turn.status != "200" else "silent"
-                       for record in records for turn in record.turns)
+    statuses = Counter(
+        turn.status if turn.ok or turn.status != "200" else "silent" for record in records for turn in record.turns
+    )
     return {
         "database": config.database,
         "seed": config.seed,

@@ -6,6 +6,7 @@ in two halves by a stable hash, the model is trained on our examples plus one ha
 scored on the other half only. Nothing here is written into the project's NLU data: the history
 file and the model live in a scratch folder under var/.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -75,8 +76,19 @@ def train_nlu_with_history(
     part is unchanged and comes from Rasa's cache.
     """
     command = [
-        str(rasa_bin), "train", "--config", "bot/config.yml", "--domain", "bot/domain.yml",
-        "--data", *PROJECT_DATA, str(history_file), "--out", str(out_dir), "--fixed-model-name", name,
+        str(rasa_bin),
+        "train",
+        "--config",
+        "bot/config.yml",
+        "--domain",
+        "bot/domain.yml",
+        "--data",
+        *PROJECT_DATA,
+        str(history_file),
+        "--out",
+        str(out_dir),
+        "--fixed-model-name",
+        name,
     ]
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
     # Rasa prints its progress on stdout; keep stdout free for `--json`.

@@ -7,6 +7,7 @@ from out-of-domain questions, and the answer threshold is set so that at most
 `target_ood` of the out-of-domain calibration questions would be answered; the clarify margin
 is chosen on the in-domain calibration questions. Figures are then measured on the report half.
 """
+
 from __future__ import annotations
 
 import math
@@ -57,10 +58,14 @@ def probe(searcher: KnowledgeSearcher, question: str, in_domain: bool, gold: str
     first = hits[0] if hits else None
     second = hits[1] if len(hits) > 1 else None
     return Probe(
-        question, in_domain, first.dense if first else 0.0, first.lexical if first else 0.0,
+        question,
+        in_domain,
+        first.dense if first else 0.0,
+        first.lexical if first else 0.0,
         (first.score - second.score) if first and second else 1.0,
         (second.dense, second.lexical) if second else (0.0, 0.0),
-        bool(first and first.entry.id == gold), bool(second and second.entry.id == gold),
+        bool(first and first.entry.id == gold),
+        bool(second and second.entry.id == gold),
     )
 
 
@@ -91,7 +96,8 @@ def summarise(probes: Sequence[Probe], t: Thresholds) -> dict[str, Any]:
     answered = [(p, d) for p, d in decisions if d in ANSWERED]
     right = sum(p.correct_first or (d == CLARIFY and p.correct_second) for p, d in answered)
     return {
-        "ood_questions": len(ood), "in_domain_questions": len(ind),
+        "ood_questions": len(ood),
+        "in_domain_questions": len(ind),
         "ood_wrongly_answered": ood_answered / max(1, len(ood)),
         "in_domain_answered": len(answered) / max(1, len(ind)),
         "in_domain_clarified": sum(d == CLARIFY for _, d in decisions) / max(1, len(ind)),
@@ -108,7 +114,9 @@ def calibrate(probes: Sequence[Probe], base: Thresholds, target_ood: float, max_
     ood = sorted((t.confidence(p.dense, p.lexical) for p in probes if not p.in_domain), reverse=True)
     allowed = int(math.floor(target_ood * len(ood)))
     threshold = ood[allowed] + 1e-6 if allowed < len(ood) else 0.5
-    t = t.replace(answer=round(min(max(threshold, 1e-4), 0.9999), 6), clarify_min=round(min(max(threshold, 1e-4), 0.9999), 6))
+    t = t.replace(
+        answer=round(min(max(threshold, 1e-4), 0.9999), 6), clarify_min=round(min(max(threshold, 1e-4), 0.9999), 6)
+    )
     best = t.replace(clarify_margin=0.0)
     best_right = summarise(probes, best)
     for margin in MARGINS[1:]:
@@ -123,9 +131,17 @@ def calibrate(probes: Sequence[Probe], base: Thresholds, target_ood: float, max_
 
 
 def run_ood(
-    ood_dataset: Path, in_domain_dataset: Path, encoder: Any, *, text_field: str = "text",
-    question_field: str = "question", answer_field: str = "answer", target_ood: float = 0.03,
-    max_clarify: float = 0.10, base: Thresholds | None = None, config: IndexConfig = IndexConfig(),
+    ood_dataset: Path,
+    in_domain_dataset: Path,
+    encoder: Any,
+    *,
+    text_field: str = "text",
+    question_field: str = "question",
+    answer_field: str = "answer",
+    target_ood: float = 0.03,
+    max_clarify: float = 0.10,
+    base: Thresholds | None = None,
+    config: IndexConfig = IndexConfig(),
     limit: int | None = None,
 ) -> tuple[OodReport, Thresholds]:
     base = base or load_thresholds()
@@ -142,11 +158,18 @@ def run_ood(
     held_out = [p for p in probes if in_part(p.question, "report")]
     tuned = calibrate(calibration, base, target_ood, max_clarify)
     report = OodReport(
-        in_domain_dataset=in_domain_dataset.name, ood_dataset=ood_dataset.name,
-        calibration=summarise(calibration, tuned), report_part=summarise(held_out, tuned),
-        thresholds={key: getattr(tuned, key) for key in ("bias", "w_dense", "w_lexical", "answer", "clarify_margin", "clarify_min")},
-        notes=[f"calibrated on the 'calibrate' hash half (OOD target {target_ood:.0%}); figures in report_part "
-               "come from the other half"],
+        in_domain_dataset=in_domain_dataset.name,
+        ood_dataset=ood_dataset.name,
+        calibration=summarise(calibration, tuned),
+        report_part=summarise(held_out, tuned),
+        thresholds={
+            key: getattr(tuned, key)
+            for key in ("bias", "w_dense", "w_lexical", "answer", "clarify_margin", "clarify_min")
+        },
+        notes=[
+            f"calibrated on the 'calibrate' hash half (OOD target {target_ood:.0%}); figures in report_part "
+            "come from the other half"
+        ],
     )
     return report, tuned
 
@@ -154,10 +177,21 @@ def run_ood(
 def write_thresholds(t: Thresholds, path: Path, comment: str) -> None:
     """Store thresholds as the search configuration yaml."""
     doc = {
-        "fusion": {"fusion": t.fusion, "lexical_weight": t.lexical_weight, "rrf_k": t.rrf_k, "depth": t.depth,
-                   "curated_bonus": t.curated_bonus},
-        "decision": {"bias": t.bias, "w_dense": t.w_dense, "w_lexical": t.w_lexical, "answer": t.answer,
-                     "clarify_margin": t.clarify_margin, "clarify_min": t.clarify_min},
+        "fusion": {
+            "fusion": t.fusion,
+            "lexical_weight": t.lexical_weight,
+            "rrf_k": t.rrf_k,
+            "depth": t.depth,
+            "curated_bonus": t.curated_bonus,
+        },
+        "decision": {
+            "bias": t.bias,
+            "w_dense": t.w_dense,
+            "w_lexical": t.w_lexical,
+            "answer": t.answer,
+            "clarify_margin": t.clarify_margin,
+            "clarify_min": t.clarify_min,
+        },
     }
     header = "".join(f"# {line}\n" for line in comment.splitlines())
     path.write_text(header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")

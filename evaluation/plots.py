@@ -1,4 +1,5 @@
 """Plots for the evaluation report (PNG, matplotlib without a display)."""
+
 from __future__ import annotations
 
 from pathlib import Path

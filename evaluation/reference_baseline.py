@@ -14,6 +14,7 @@ Two feature sets are measured:
 * ``chars+e5``: the same plus the e5 sentence vector, as LetterTypeClassifier uses it: what that
   model family reaches at best on this data.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -53,8 +54,12 @@ def _predict(texts: Sequence[str], vectors: np.ndarray, labels: np.ndarray, trai
 
 
 def cross_validate_reference(
-    texts: Sequence[str], labels: Sequence[str], folds: int = 5, seed: int = 12345,
-    encoder: Optional[Encoder] = None, C: float = 3.0,
+    texts: Sequence[str],
+    labels: Sequence[str],
+    folds: int = 5,
+    seed: int = 12345,
+    encoder: Optional[Encoder] = None,
+    C: float = 3.0,
 ) -> ReferenceResult:
     """k-fold macro-F1 and accuracy of the reference, pooled over all held-out predictions."""
     from sklearn.metrics import accuracy_score, f1_score
@@ -74,10 +79,12 @@ def cross_validate_reference(
             predicted[test_idx] = _predict(texts, vectors, gold, train_idx, test_idx, C)
             per_fold.append(round(float(f1_score(gold[test_idx], predicted[test_idx], average="macro")), 4))
         pooled = predicted.astype(str)
-        rows.append(ReferenceRow(
-            features=name,
-            macro_f1=round(float(f1_score(gold, pooled, average="macro")), 4),
-            accuracy=round(float(accuracy_score(gold, pooled)), 4),
-            fold_macro_f1=per_fold,
-        ))
+        rows.append(
+            ReferenceRow(
+                features=name,
+                macro_f1=round(float(f1_score(gold, pooled, average="macro")), 4),
+                accuracy=round(float(accuracy_score(gold, pooled)), 4),
+                fold_macro_f1=per_fold,
+            )
+        )
     return ReferenceResult(messages=len(texts), folds=folds, labels=sorted(set(gold.tolist())), rows=rows)

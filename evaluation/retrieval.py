@@ -5,6 +5,7 @@ with distractor entries: answers of another dataset and/or SYNTHETIC entries, se
 evaluation/synthetic.py); every question is asked and the rank of its own answer recorded.
 The data stay where they are (e.g. ../shared/datasets/): nothing is copied into the project.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -56,8 +57,9 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 def answer_entry(answer: str, prefix: str) -> KnowledgeEntry:
     """A knowledge entry holding only an answer text (title and variants unknown)."""
-    return KnowledgeEntry(id=f"{prefix}{_digest(answer)}", title="", answer=answer, source=DATASET_SOURCE,
-                          kind="imported")
+    return KnowledgeEntry(
+        id=f"{prefix}{_digest(answer)}", title="", answer=answer, source=DATASET_SOURCE, kind="imported"
+    )
 
 
 def load_dataset(
@@ -104,8 +106,11 @@ def distractor_entries(
                 return out
     for entry in islice(synthetic_entries(count - len(out)), count - len(out)):
         text = f"{entry.title}\n{entry.answer}"
-        out.append(KnowledgeEntry(id=entry.id, title="", answer=text, source=entry.source, kind="imported",
-                                  category=entry.category))
+        out.append(
+            KnowledgeEntry(
+                id=entry.id, title="", answer=text, source=entry.source, kind="imported", category=entry.category
+            )
+        )
     return out
 
 
@@ -155,21 +160,37 @@ def metrics(ranks: Sequence[int]) -> dict[str, Any]:
     n = max(1, len(ranks))
     recall = [sum(1 for r in ranks if 0 < r <= k) / n for k in range(1, MAX_K + 1)]
     return {
-        "top1": recall[0], "recall_at_5": recall[4], "recall_at_k": recall,
+        "top1": recall[0],
+        "recall_at_5": recall[4],
+        "recall_at_k": recall,
         "mrr": sum(1.0 / r for r in ranks if r) / n,
     }
 
 
 def run_retrieval(
-    dataset: Path, encoder: Any, *, question_field: str = "question", answer_field: str = "answer",
-    group_field: str | None = None, distractors: int = 0, distractor_file: Path | None = None, limit: int | None = None, part: str = "all",
-    thresholds: Thresholds | None = None, config: IndexConfig = IndexConfig(), progress: bool = False,
+    dataset: Path,
+    encoder: Any,
+    *,
+    question_field: str = "question",
+    answer_field: str = "answer",
+    group_field: str | None = None,
+    distractors: int = 0,
+    distractor_file: Path | None = None,
+    limit: int | None = None,
+    part: str = "all",
+    thresholds: Thresholds | None = None,
+    config: IndexConfig = IndexConfig(),
+    progress: bool = False,
 ) -> RetrievalReport:
     entries, pairs = load_dataset(dataset, question_field, answer_field, group_field)
     pairs = [pair for pair in pairs if in_part(pair.question, part)]
     if limit:
         pairs = pairs[:limit]
-    padding = distractor_entries(distractors, distractor_file, answer_field, (e.answer for e in entries)) if distractors else []
+    padding = (
+        distractor_entries(distractors, distractor_file, answer_field, (e.answer for e in entries))
+        if distractors
+        else []
+    )
     started = time.perf_counter()
     kb = build_index([*entries, *padding], encoder, progress=progress, config=config)
     build_seconds = time.perf_counter() - started
@@ -183,11 +204,19 @@ def run_retrieval(
         notes.append(f"{len(padding)} distractors: {source}SYNTHETIC entries (evaluation/synthetic.py)")
     latencies = sorted(result["latencies"])
     return RetrievalReport(
-        dataset=dataset.name, part=part, encoder=encoder.name, questions=len(pairs), entries=len(entries), distractors=len(padding),
-        fusion=searcher.thresholds.fusion, **metrics(result["ranks"]),
+        dataset=dataset.name,
+        part=part,
+        encoder=encoder.name,
+        questions=len(pairs),
+        entries=len(entries),
+        distractors=len(padding),
+        fusion=searcher.thresholds.fusion,
+        **metrics(result["ranks"]),
         decisions={key: value / n for key, value in sorted(result["decisions"].items())},
-        answered=answered / n, answered_correct=result["correct_answered"] / max(1, answered),
+        answered=answered / n,
+        answered_correct=result["correct_answered"] / max(1, answered),
         latency_ms_p50=statistics.median(latencies) if latencies else 0.0,
         latency_ms_p95=latencies[int(0.95 * (len(latencies) - 1))] if latencies else 0.0,
-        build_seconds=build_seconds, notes=notes,
+        build_seconds=build_seconds,
+        notes=notes,
     )

@@ -8,6 +8,7 @@ dataset has them: see :data:`EXTRA_TRAIN_FIELDS`). Figures: top-1 / top-3 accura
 per-department precision / recall / F1, the share sent to review and the accuracy of the rest, and
 a confusion-matrix PNG (index labels + a legend file when no CJK font is installed).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -148,7 +149,8 @@ def extra_training_records(
         mapped, _ = map_records(rows, name, label_field, table, name)
         extra += [
             HistoryRecord(AUXILIARY_PREFIX + r.id, r.text, r.department, r.source_label)
-            for r in mapped if _row_number(r.id) in numbers
+            for r in mapped
+            if _row_number(r.id) in numbers
         ]
     return extra
 
@@ -172,34 +174,38 @@ def review_curve(
     rows = []
     for threshold in thresholds:
         auto = [
-            d.department == t for t, d in zip(truth, decisions)
+            d.department == t
+            for t, d in zip(truth, decisions)
             if d.score >= threshold and not _forced_review(d, current_threshold)
         ]
-        rows.append({
-            "threshold": threshold,
-            "review_share": round(1 - len(auto) / max(len(decisions), 1), 4),
-            "auto_accuracy": round(float(np.mean(auto)) if auto else 0.0, 4),
-        })
+        rows.append(
+            {
+                "threshold": threshold,
+                "review_share": round(1 - len(auto) / max(len(decisions), 1), 4),
+                "auto_accuracy": round(float(np.mean(auto)) if auto else 0.0, 4),
+            }
+        )
     return rows
 
 
 def _forced_review(decision: Any, current_threshold: float) -> bool:
     """Sent to review whatever the threshold: a fallback, or flagged although its score passed."""
-    return decision.reason.startswith("fallback") or (
-        decision.needs_review and decision.score >= current_threshold
-    )
+    return decision.reason.startswith("fallback") or (decision.needs_review and decision.score >= current_threshold)
 
 
 def _per_department(truth: list[str], predicted: list[str]) -> list[dict[str, Any]]:
     from sklearn.metrics import precision_recall_fscore_support
 
     labels = sorted(set(truth))
-    precision, recall, f1, support = precision_recall_fscore_support(
-        truth, predicted, labels=labels, zero_division=0
-    )
+    precision, recall, f1, support = precision_recall_fscore_support(truth, predicted, labels=labels, zero_division=0)
     rows = [
-        {"department": label, "precision": round(float(p), 3), "recall": round(float(r), 3),
-         "f1": round(float(f), 3), "support": int(s)}
+        {
+            "department": label,
+            "precision": round(float(p), 3),
+            "recall": round(float(r), 3),
+            "f1": round(float(f), 3),
+            "support": int(s),
+        }
         for label, p, r, f, s in zip(labels, precision, recall, f1, support)
     ]
     return sorted(rows, key=lambda row: -row["support"])
@@ -210,7 +216,18 @@ def cjk_font() -> str | None:
     from matplotlib import font_manager
 
     for font in font_manager.fontManager.ttflist:
-        if any(key in font.name for key in ("Noto Sans CJK", "Noto Serif CJK", "WenQuanYi", "SimHei", "Source Han", "Droid Sans Fallback", "AR PL")):
+        if any(
+            key in font.name
+            for key in (
+                "Noto Sans CJK",
+                "Noto Serif CJK",
+                "WenQuanYi",
+                "SimHei",
+                "Source Han",
+                "Droid Sans Fallback",
+                "AR PL",
+            )
+        ):
             return font.fname
     return None
 
@@ -241,8 +258,15 @@ def _write_outputs(
     for i in range(len(labels)):
         for j in range(len(labels)):
             if matrix[i, j]:
-                ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=6,
-                        color="white" if matrix[i, j] > matrix.max() / 2 else "black")
+                ax.text(
+                    j,
+                    i,
+                    str(matrix[i, j]),
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="white" if matrix[i, j] > matrix.max() / 2 else "black",
+                )
     ax.set_xlabel("predicted")
     ax.set_ylabel("truth")
     top1 = result.metrics["router"]["top1"]

@@ -8,6 +8,7 @@ threshold: how many held-out hotline turns of the gated intents it would wrongly
 out_of_scope (those without entities; the gate leaves messages with entities alone) and how many of
 the held-out out-of-scope examples it recognises.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -39,22 +40,35 @@ class GateCvResult:
 
 
 def held_out_probabilities(
-    texts: Sequence[str], vectors: np.ndarray, intents: Sequence[str], folds: int, C: float, seed: int = 0,
+    texts: Sequence[str],
+    vectors: np.ndarray,
+    intents: Sequence[str],
+    folds: int,
+    C: float,
+    seed: int = 0,
 ) -> np.ndarray:
     """P(out_of_scope) of each example from a model that did not see it."""
     labels = np.array([scope_label(intent) for intent in intents])
     probs = np.zeros(len(labels))
     for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(vectors, labels):
         model = TextLogisticModel.fit(
-            [texts[i] for i in train], vectors[train], labels[train], C=C, class_weight="balanced",
+            [texts[i] for i in train],
+            vectors[train],
+            labels[train],
+            C=C,
+            class_weight="balanced",
         )
         probs[test] = [model.probabilities(texts[i], vectors[i])[OUT_OF_SCOPE] for i in test]
     return probs
 
 
 def cross_validate(
-    examples: Sequence[tuple[str, str]], embed: Callable[[list[str]], np.ndarray],
-    has_entities: Callable[[str], bool], thresholds: Sequence[float], folds: int = 5, C: float = 4.0,
+    examples: Sequence[tuple[str, str]],
+    embed: Callable[[list[str]], np.ndarray],
+    has_entities: Callable[[str], bool],
+    thresholds: Sequence[float],
+    folds: int = 5,
+    C: float = 4.0,
 ) -> GateCvResult:
     texts = [text for text, _ in examples]
     intents = [intent for _, intent in examples]
@@ -65,7 +79,12 @@ def cross_validate(
     for threshold in thresholds:
         flagged = [i for i in gated if probs[i] >= threshold]
         recall = float(np.mean([probs[i] >= threshold for i in outside])) if outside else 0.0
-        result.rows.append(ThresholdRow(
-            threshold, len(flagged), [f"{intents[i]}: {texts[i]}" for i in flagged], round(recall, 4),
-        ))
+        result.rows.append(
+            ThresholdRow(
+                threshold,
+                len(flagged),
+                [f"{intents[i]}: {texts[i]}" for i in flagged],
+                round(recall, 4),
+            )
+        )
     return result

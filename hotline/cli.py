@@ -1,4 +1,5 @@
 """`hotline`: the command-line tool for setup, the knowledge base, work orders and running."""
+
 from __future__ import annotations
 
 import os

@@ -19,6 +19,7 @@ warnings and uncaught exceptions (main thread and other threads) through logging
 
 Imports only the standard library and :mod:`hotline.privacy`: both virtual environments load it.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,9 +37,21 @@ from hotline.privacy import PiiMaskingFilter
 # Loggers that come with handlers of their own (or get them from their framework's defaults);
 # the configuration empties them so that everything goes through the root logger's handler.
 FRAMEWORK_LOGGERS = (
-    "uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi",
-    "sanic", "sanic.root", "sanic.error", "sanic.access", "sanic.server", "sanic.websockets",
-    "rasa", "rasa_sdk", "py.warnings", "apscheduler", "sqlalchemy",
+    "uvicorn",
+    "uvicorn.error",
+    "uvicorn.access",
+    "uvicorn.asgi",
+    "sanic",
+    "sanic.root",
+    "sanic.error",
+    "sanic.access",
+    "sanic.server",
+    "sanic.websockets",
+    "rasa",
+    "rasa_sdk",
+    "py.warnings",
+    "apscheduler",
+    "sqlalchemy",
 )
 LOG_FORMAT = "%(asctime)s %(levelname)-7s {process} %(name)s: %(message)s"
 
@@ -102,7 +115,9 @@ def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
         return
     name = args.thread.name if args.thread else "?"
     logging.getLogger("uncaught").critical(
-        "uncaught exception in thread %s", name, exc_info=(args.exc_type, args.exc_value, args.exc_traceback)  # type: ignore[arg-type]
+        "uncaught exception in thread %s",
+        name,
+        exc_info=(args.exc_type, args.exc_value, args.exc_traceback),  # type: ignore[arg-type]
     )
 
 
@@ -132,9 +147,7 @@ def _mask(handler: logging.Handler) -> None:
 
 
 def _all_loggers() -> list[logging.Logger]:
-    named = [
-        logger for logger in logging.Logger.manager.loggerDict.values() if isinstance(logger, logging.Logger)
-    ]
+    named = [logger for logger in logging.Logger.manager.loggerDict.values() if isinstance(logger, logging.Logger)]
     return [logging.getLogger(), *named]
 
 

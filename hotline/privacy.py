@@ -5,6 +5,7 @@ for all of them: :mod:`hotline.logging_config`), so a caller's number never reac
 clear text, whatever its width (１３８…) or separators. Short service numbers (12345, 110) and work-order
 numbers (JZ20261122-0001) are left alone.
 """
+
 from __future__ import annotations
 
 import functools
@@ -21,14 +22,10 @@ _MOBILE = re.compile(
     r"(?P<sep2>[\s-]?)(?P<tail>[0-9]{4})(?![0-9])"
 )
 # 18-digit resident ID (last character may be X), also grouped 6-8-4, and the old 15-digit form.
-_ID_18 = re.compile(
-    r"(?<![0-9])[0-9]{6}[\s-]?[0-9]{8}[\s-]?[0-9]{3}[0-9Xx](?![0-9])"
-)
+_ID_18 = re.compile(r"(?<![0-9])[0-9]{6}[\s-]?[0-9]{8}[\s-]?[0-9]{3}[0-9Xx](?![0-9])")
 _ID_15 = re.compile(r"(?<![0-9])[1-9][0-9]{5}[0-9]{5}[0-9]{4}(?![0-9])")
 # Landlines with an area code: 0391-3568888, (0391)3568888, 039135688888, optional extension.
-_LANDLINE = re.compile(
-    r"(?<![0-9])(?P<area>\(?0[0-9]{2,3}\)?)(?P<sep>[\s-]?)(?P<local>[2-9][0-9]{6,7})(?![0-9])"
-)
+_LANDLINE = re.compile(r"(?<![0-9])(?P<area>\(?0[0-9]{2,3}\)?)(?P<sep>[\s-]?)(?P<local>[2-9][0-9]{6,7})(?![0-9])")
 # Secrets passed as a query parameter (Rasa's and the action server's `?token=`).
 _TOKEN_PARAM = re.compile(r"(?P<key>[?&](?:token|auth_token|access_token)=)(?P<value>[^&\s\"'#]+)")
 # Escaped characters a log line may carry: %-encoded UTF-8 (URLs), \xNN bytes (bytes reprs)
@@ -190,7 +187,9 @@ def mask_text(text: str) -> str:
 # Attributes every LogRecord has; any other string attribute came from ``extra=`` (Sanic puts the
 # request line there) and is masked too.
 _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
-    "message", "asctime", "taskName",
+    "message",
+    "asctime",
+    "taskName",
 }
 
 

@@ -9,6 +9,7 @@ umask 077. Rasa's HTTP API needs ``HOTLINE_RASA_TOKEN`` and the action server
 ``HOTLINE_ACTION_TOKEN``; both are generated once per supervising process when not set
 (:func:`process_secrets`) and passed on by environment.
 """
+
 from __future__ import annotations
 
 import os
@@ -89,22 +90,40 @@ def rasa_server(
     }
     token = rasa_env["HOTLINE_RASA_TOKEN"]
     command = [
-        str(RASA_BIN), "run", "--model", str(model), "--port", str(port),
-        "--enable-api", "--auth-token", token,
-        "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
-        "--interface", "127.0.0.1",
-        "--logging-config-file", str(write_logging_config("rasa", logging_config_dir())),
+        str(RASA_BIN),
+        "run",
+        "--model",
+        str(model),
+        "--port",
+        str(port),
+        "--enable-api",
+        "--auth-token",
+        token,
+        "--endpoints",
+        "bot/endpoints.yml",
+        "--credentials",
+        "bot/credentials.yml",
+        "--interface",
+        "127.0.0.1",
+        "--logging-config-file",
+        str(write_logging_config("rasa", logging_config_dir())),
     ]
-    return ProcessSpec(
-        "Rasa server", command, f"http://127.0.0.1:{port}/status", rasa_env, {"token": token}
-    )
+    return ProcessSpec("Rasa server", command, f"http://127.0.0.1:{port}/status", rasa_env, {"token": token})
 
 
 def web_app(port: int, rasa_port: int, env: dict[str, str]) -> ProcessSpec:
     web_env = {**env, "HOTLINE_RASA_URL": f"http://127.0.0.1:{rasa_port}"}  # the REST webhook needs no token
     command = [
-        sys.executable, "-m", "uvicorn", "webapp.app:app", "--host", "127.0.0.1", "--port", str(port),
-        "--log-config", str(write_logging_config("web_app", logging_config_dir())),
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "webapp.app:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-config",
+        str(write_logging_config("web_app", logging_config_dir())),
     ]
     return ProcessSpec("web app", command, f"http://127.0.0.1:{port}/healthz", web_env)
 
@@ -141,8 +160,13 @@ class Supervisor:
         with open(os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as log:
             log_path.chmod(0o600)
             proc = subprocess.Popen(
-                spec.command, cwd=PROJECT_ROOT, env=self._environment(spec),
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True, umask=UMASK,
+                spec.command,
+                cwd=PROJECT_ROOT,
+                env=self._environment(spec),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                umask=UMASK,
             )
         self.running.append((spec, proc))
         return proc

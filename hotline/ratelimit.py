@@ -3,6 +3,7 @@
 One web-app process per machine is the default layout; behind several processes each keeps its own
 window, so the effective limit is the per-process limit times the number of processes.
 """
+
 from __future__ import annotations
 
 import threading

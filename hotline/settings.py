@@ -4,6 +4,7 @@ Every value can be overridden by an environment variable, so the same code
 runs on a laptop (SQLite, local index) and in a deployment (PostgreSQL URL,
 shared index path) without edits.
 """
+
 from __future__ import annotations
 
 import os

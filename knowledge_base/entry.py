@@ -1,4 +1,5 @@
 """The knowledge entry: one answerable unit with the source it came from."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field

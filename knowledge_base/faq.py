@@ -6,6 +6,7 @@ the YAML is caught when the knowledge base is built, not when a caller asks.
 Optional fields: `voice` (a hand-written spoken answer; without it the answer's first sentence is
 used), `plain` (a 白话 rewording) and `category`.
 """
+
 from __future__ import annotations
 
 from datetime import date

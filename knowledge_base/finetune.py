@@ -12,6 +12,7 @@ every engine that reads a folder — sentence-transformers, ONNX — can serve i
 tokenizer files are kept as they are: re-saving a tokenizer through transformers may drop our
 normaliser (see embedding_model.py).
 """
+
 from __future__ import annotations
 
 import json
@@ -84,8 +85,12 @@ def _embed(model, texts: list[str]):
 
 
 def finetune(
-    model_dir: Path, pairs: Sequence[tuple[str, str]], out_dir: Path, settings: FinetuneSettings = FinetuneSettings(),
-    source: str = "", progress: Callable[[str], None] = lambda _: None,
+    model_dir: Path,
+    pairs: Sequence[tuple[str, str]],
+    out_dir: Path,
+    settings: FinetuneSettings = FinetuneSettings(),
+    source: str = "",
+    progress: Callable[[str], None] = lambda _: None,
 ) -> FinetuneReport:
     """Train on (question, answer) pairs and write a model folder to `out_dir`."""
     import torch
@@ -119,8 +124,9 @@ def finetune(
         progress(f"epoch {epoch + 1}/{settings.epochs}: loss {losses[-1]}")
     model.eval()
     _write_folder(model_dir, transformer, out_dir)
-    report = FinetuneReport(len(pairs), settings.epochs, steps, round(time.perf_counter() - started, 1), losses,
-                            asdict(settings), source)
+    report = FinetuneReport(
+        len(pairs), settings.epochs, steps, round(time.perf_counter() - started, 1), losses, asdict(settings), source
+    )
     (out_dir / FINETUNED_MARK).write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
     return report
 

@@ -9,6 +9,7 @@ Two methods, chosen in the search configuration:
 * ``rrf``: reciprocal rank fusion, ``Σ 1 / (k + rank)``; scale-free, good for ranking only.
 * ``dense`` / ``lexical``: one signal alone (baselines for evaluation).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,9 +26,7 @@ class Candidate:
     lexical: float
 
 
-def linear_fusion(
-    dense: Mapping[Hashable, float], lexical: Mapping[Hashable, float], weight: float
-) -> list[Candidate]:
+def linear_fusion(dense: Mapping[Hashable, float], lexical: Mapping[Hashable, float], weight: float) -> list[Candidate]:
     """Fuse by `dense + weight * lexical`, best first."""
     floor = min(dense.values()) if dense else 0.0
     out = []
@@ -38,9 +37,7 @@ def linear_fusion(
     return sorted(out, key=lambda c: -c.score)
 
 
-def reciprocal_rank_fusion(
-    rankings: Sequence[Sequence[Hashable]], k: float = 60.0
-) -> list[tuple[Hashable, float]]:
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[Hashable]], k: float = 60.0) -> list[tuple[Hashable, float]]:
     """RRF over rankings (best first): (key, Σ 1/(k + rank)), best first; rank starts at 1."""
     totals: dict[Hashable, float] = {}
     for ranking in rankings:
@@ -49,9 +46,7 @@ def reciprocal_rank_fusion(
     return sorted(totals.items(), key=lambda kv: -kv[1])
 
 
-def rrf_fusion(
-    dense: Mapping[Hashable, float], lexical: Mapping[Hashable, float], k: float = 60.0
-) -> list[Candidate]:
+def rrf_fusion(dense: Mapping[Hashable, float], lexical: Mapping[Hashable, float], k: float = 60.0) -> list[Candidate]:
     """RRF over the two lists, keeping each candidate's raw signals."""
     floor = min(dense.values()) if dense else 0.0
     by_dense = sorted(dense, key=lambda key: -dense[key])
@@ -63,8 +58,11 @@ def rrf_fusion(
 
 
 def fuse(
-    method: str, dense: Mapping[Hashable, float], lexical: Mapping[Hashable, float],
-    weight: float, rrf_k: float = 60.0,
+    method: str,
+    dense: Mapping[Hashable, float],
+    lexical: Mapping[Hashable, float],
+    weight: float,
+    rrf_k: float = 60.0,
 ) -> list[Candidate]:
     if method == "linear":
         return linear_fusion(dense, lexical, weight)

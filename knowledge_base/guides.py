@@ -8,6 +8,7 @@ structure; it is rendered three times:
 - plain (`render_plain_text`, `plain_answer`): short sections in everyday words for chat;
 - voice (`render_voice`, `voice_answer`): one or two spoken sentences for the phone.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,11 +24,23 @@ VOICE_MAX_CHARS = 119  # voice replies must stay under 120 characters
 _URL = re.compile(r"(https?://|www\.)", re.IGNORECASE)
 
 _TEXT_FIELDS = (
-    "id", "name", "summary", "who", "time_limit", "fee", "lead_department",
+    "id",
+    "name",
+    "summary",
+    "who",
+    "time_limit",
+    "fee",
+    "lead_department",
 )
 _LIST_FIELDS = (
-    "conditions", "materials", "how_and_where", "steps",
-    "partner_departments", "sub_items", "questions", "keywords",
+    "conditions",
+    "materials",
+    "how_and_where",
+    "steps",
+    "partner_departments",
+    "sub_items",
+    "questions",
+    "keywords",
 )
 
 

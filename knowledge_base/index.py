@@ -9,6 +9,7 @@ The FAISS index type follows the size: exact inner product (``IndexIDMap(IndexFl
 `IndexConfig.flat_limit` vectors, an inverted-file index (``IndexIVFFlat``, which also supports
 removal) beyond, with `nprobe` chosen by measured recall against exact search.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -73,7 +74,7 @@ def _sentences(text: str) -> Iterable[str]:
     start = 0
     for i, char in enumerate(text):
         if char in "。！？；\n":
-            yield text[start:i + 1]
+            yield text[start : i + 1]
             start = i + 1
     if start < len(text):
         yield text[start:]
@@ -98,7 +99,7 @@ def lexical_text(entry: KnowledgeEntry) -> str:
 
 
 def choose_index_kind(n_vectors: int, config: IndexConfig = IndexConfig()) -> str:
-    """"flat" (exact) up to `config.flat_limit` vectors, else "ivf"."""
+    """ "flat" (exact) up to `config.flat_limit` vectors, else "ivf"."""
     return "flat" if n_vectors <= config.flat_limit else "ivf"
 
 
@@ -200,7 +201,9 @@ class KnowledgeIndex:
             slot = (slot + 1) % (1 << SLOT_BITS)
         return slot
 
-    def _texts(self, entries: Sequence[KnowledgeEntry], slots: Sequence[int]) -> tuple[list[str], list[bool], list[int]]:
+    def _texts(
+        self, entries: Sequence[KnowledgeEntry], slots: Sequence[int]
+    ) -> tuple[list[str], list[bool], list[int]]:
         texts, is_query, ids = [], [], []
         for entry, slot in zip(entries, slots):
             items = [(t, True) for t in query_texts(entry)] + [(t, False) for t in passage_texts(entry, self.config)]
@@ -284,7 +287,9 @@ class KnowledgeIndex:
 
 
 def build_index(
-    entries: Sequence[KnowledgeEntry], encoder: Encoder, progress: bool | Progress = False,
+    entries: Sequence[KnowledgeEntry],
+    encoder: Encoder,
+    progress: bool | Progress = False,
     config: IndexConfig = IndexConfig(),
 ) -> KnowledgeIndex:
     """Embed every published entry into a fresh index of the type its size calls for."""

@@ -4,6 +4,7 @@ Files are written under temporary names and renamed; meta.json is written last a
 format version, a generation number (raised by every save) and a SHA-256 of every other file, so
 a reader never accepts a half-written or mismatched set — it keeps what it has and tries later.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,7 +37,9 @@ def read_meta(directory: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def save_index(kb: KnowledgeIndex, directory: Path, model_name: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def save_index(
+    kb: KnowledgeIndex, directory: Path, model_name: str, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Write the index to `directory`; returns the meta written."""
     directory.mkdir(parents=True, exist_ok=True)
     kb.compact()
@@ -88,7 +91,9 @@ def load_index(directory: Path) -> tuple[KnowledgeIndex, dict[str, Any]]:
     for name in DATA_FILES:
         path = directory / name
         if not path.exists() or checksums.get(name) != _sha256(path):
-            raise IndexNotBuiltError(f"{path} does not match its checksum in meta.json; rebuild with `hotline kb build`")
+            raise IndexNotBuiltError(
+                f"{path} does not match its checksum in meta.json; rebuild with `hotline kb build`"
+            )
     dense = faiss.read_index(str(directory / INDEX_FILE))
     with np.load(directory / LEXICAL_FILE, allow_pickle=False) as arrays:
         row_slots = arrays["row_slots"].tolist()
@@ -102,9 +107,16 @@ def load_index(directory: Path) -> tuple[KnowledgeIndex, dict[str, Any]]:
                 by_slot[slot] = KnowledgeEntry.from_dict(data)
     config = IndexConfig(**meta.get("config", {}))
     kb = KnowledgeIndex(
-        dense.d, config, by_slot=by_slot, slots={entry.id: slot for slot, entry in by_slot.items()},
-        rows={slot: row for row, slot in enumerate(row_slots)}, row_slots=row_slots, dense=dense,
-        lexical=lexical, kind=meta.get("index_kind", "flat"), nprobe=int(meta.get("nprobe") or 0),
+        dense.d,
+        config,
+        by_slot=by_slot,
+        slots={entry.id: slot for slot, entry in by_slot.items()},
+        rows={slot: row for row, slot in enumerate(row_slots)},
+        row_slots=row_slots,
+        dense=dense,
+        lexical=lexical,
+        kind=meta.get("index_kind", "flat"),
+        nprobe=int(meta.get("nprobe") or 0),
         ivf_recall=meta.get("ivf_recall_at_10"),
     )
     if kb.kind == "ivf":

@@ -7,6 +7,7 @@ keep being served from the old index meanwhile; an index that fails its checksum
 
 `apply_changes` puts changed entries (new, edited, retired) into an index without a rebuild.
 """
+
 from __future__ import annotations
 
 import logging
@@ -35,8 +36,13 @@ class ReloadingSearcher:
     """A KnowledgeSearcher that picks up a newly saved index without a restart."""
 
     def __init__(
-        self, index_dir: Path, model_dir: Path, thresholds: Thresholds | None = None, interval: float = 5.0,
-        clock: Callable[[], float] = time.monotonic, background: bool = True,
+        self,
+        index_dir: Path,
+        model_dir: Path,
+        thresholds: Thresholds | None = None,
+        interval: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+        background: bool = True,
     ) -> None:
         self.index_dir = Path(index_dir)
         self.interval = interval

@@ -8,6 +8,7 @@ Storage is a compressed sparse column matrix of term frequencies built once, plu
 dictionary of rows added since (the "delta") and a mask of removed rows, so adding, updating or
 retiring one entry costs a few milliseconds. `compact()` folds the delta back into the matrix.
 """
+
 from __future__ import annotations
 
 import re
@@ -35,7 +36,7 @@ def tokenize(text: str) -> list[str]:
     for run in _RUN.findall(text):
         if len(run) == 1:
             terms.append(f"b:{run}")
-        terms.extend(f"b:{run[i:i + 2]}" for i in range(len(run) - 1))
+        terms.extend(f"b:{run[i : i + 2]}" for i in range(len(run) - 1))
     return terms
 
 
@@ -148,10 +149,12 @@ class LexicalIndex:
                     indices.append(term_id)
                     data.append(count)
                 indptr.append(len(indices))
-            parts.append(sparse.csr_matrix(
-                (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
-                shape=(self.size - base_rows, n_terms),
-            ))
+            parts.append(
+                sparse.csr_matrix(
+                    (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
+                    shape=(self.size - base_rows, n_terms),
+                )
+            )
         rows = sparse.vstack(parts, format="csr")[keep]
         self._install(sparse.csr_matrix(rows, dtype=np.float32))
         return mapping.tolist()
@@ -219,7 +222,9 @@ class LexicalIndex:
         terms = sorted(self.vocab, key=self.vocab.__getitem__)
         return {
             "vocab": np.asarray(terms, dtype=object).astype(str),
-            "indptr": self.rows_terms.indptr, "indices": self.rows_terms.indices, "data": self.rows_terms.data,
+            "indptr": self.rows_terms.indptr,
+            "indices": self.rows_terms.indices,
+            "data": self.rows_terms.data,
             "params": np.asarray([self.k1, self.b], dtype=np.float64),
         }
 
@@ -234,4 +239,3 @@ class LexicalIndex:
         index = cls(k1=k1, b=b, vocab=vocab)
         index._install(rows)
         return index
-

@@ -17,6 +17,7 @@ engine uses), sorts texts by token count so each batch pads little, truncates to
 ``max_seq_length`` tokens and runs with one intra-op thread per available core. Nothing here is
 committed: the cache lives under ``var/`` like the model folder it is derived from.
 """
+
 from __future__ import annotations
 
 import json
@@ -69,8 +70,13 @@ def _fingerprint(model_dir: Path) -> dict[str, object]:
 
     weights = _weights_file(model_dir)
     stat = weights.stat()
-    return {"format": FORMAT_VERSION, "weights": weights.name, "size": stat.st_size,
-            "mtime_ns": stat.st_mtime_ns, "onnxruntime": onnxruntime.__version__}
+    return {
+        "format": FORMAT_VERSION,
+        "weights": weights.name,
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "onnxruntime": onnxruntime.__version__,
+    }
 
 
 class _PooledBert:
@@ -108,11 +114,19 @@ def export_fp32(model_dir: Path, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     with torch.inference_mode():
         torch.onnx.export(
-            module, (ids, mask), str(out), dynamo=False, opset_version=OPSET, do_constant_folding=True,
-            input_names=["input_ids", "attention_mask"], output_names=["sentence_embedding"],
-            dynamic_axes={"input_ids": {0: "batch", 1: "sequence"},
-                          "attention_mask": {0: "batch", 1: "sequence"},
-                          "sentence_embedding": {0: "batch"}},
+            module,
+            (ids, mask),
+            str(out),
+            dynamo=False,
+            opset_version=OPSET,
+            do_constant_folding=True,
+            input_names=["input_ids", "attention_mask"],
+            output_names=["sentence_embedding"],
+            dynamic_axes={
+                "input_ids": {0: "batch", 1: "sequence"},
+                "attention_mask": {0: "batch", 1: "sequence"},
+                "sentence_embedding": {0: "batch"},
+            },
         )
 
 
@@ -122,8 +136,7 @@ def optimize_for_bert(path: Path, num_heads: int, hidden_size: int) -> bool:
         from onnxruntime.transformers.optimizer import optimize_model
     except ImportError:
         return False
-    optimized = optimize_model(str(path), model_type="bert", num_heads=num_heads, hidden_size=hidden_size,
-                               opt_level=0)
+    optimized = optimize_model(str(path), model_type="bert", num_heads=num_heads, hidden_size=hidden_size, opt_level=0)
     optimized.save_model_to_file(str(path))
     return True
 
@@ -138,9 +151,14 @@ def quantize_int8(source: Path, out: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     # Shape inference cannot type the outputs of the fused com.microsoft ops: they are float.
-    quantize_dynamic(str(source), str(out), weight_type=QuantType.QInt8, per_channel=True,
-                     op_types_to_quantize=["MatMul", "Attention"],
-                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    quantize_dynamic(
+        str(source),
+        str(out),
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        op_types_to_quantize=["MatMul", "Attention"],
+        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+    )
 
 
 def ensure_onnx(model_dir: Path, precision: str = "int8", log: Callable[[str], None] | None = None) -> Path:
@@ -195,8 +213,14 @@ def _save_single_file(source: Path, target: Path) -> None:
 class OnnxEngine:
     """The encoder-engine contract of knowledge_base.encoder over an ONNX Runtime session."""
 
-    def __init__(self, model_dir: Path, precision: str = "int8", max_seq_length: int | None = None,
-                 threads: int | None = None, batch_size: int = 32) -> None:
+    def __init__(
+        self,
+        model_dir: Path,
+        precision: str = "int8",
+        max_seq_length: int | None = None,
+        threads: int | None = None,
+        batch_size: int = 32,
+    ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -231,13 +255,13 @@ class OnnxEngine:
         order = np.argsort([len(seq) for seq in ids], kind="stable")
         bar = _progress_bar(len(texts)) if progress else None
         for start in range(0, len(order), self.batch_size):
-            chosen = order[start:start + self.batch_size]
+            chosen = order[start : start + self.batch_size]
             width = max(len(ids[i]) for i in chosen)
             input_ids = np.full((len(chosen), width), self._pad_id, dtype=np.int64)
             mask = np.zeros((len(chosen), width), dtype=np.int64)
             for row, i in enumerate(chosen):
-                input_ids[row, :len(ids[i])] = ids[i]
-                mask[row, :len(ids[i])] = 1
+                input_ids[row, : len(ids[i])] = ids[i]
+                mask[row, : len(ids[i])] = 1
             (vectors,) = self._session.run(None, {"input_ids": input_ids, "attention_mask": mask})
             out[chosen] = vectors
             if bar is not None:

@@ -6,6 +6,7 @@ and fused. The decision is what keeps the assistant honest: a calibrated confide
 best candidate's signals decides whether to answer, to ask which of two close candidates the
 caller means, or to offer a human agent instead of guessing. Thresholds live in search.yaml.
 """
+
 from __future__ import annotations
 
 import math
@@ -117,9 +118,7 @@ class KnowledgeSearcher:
         kb, _ = load_index(index_dir)
         return cls(kb, Encoder(model_dir), thresholds)
 
-    def search(
-        self, question: str, top_k: int = 5, on: date | None = None, region: str | None = None
-    ) -> list[Hit]:
+    def search(self, question: str, top_k: int = 5, on: date | None = None, region: str | None = None) -> list[Hit]:
         """Best entries for `question` on day `on` (default today), optionally for one region.
 
         Entries not yet in force are left out; expired ones stay in, marked, so the decision can
@@ -137,15 +136,24 @@ class KnowledgeSearcher:
             t.fusion,
             {slot: score for slot, score in dense.items() if slot in allowed},
             {slot: score for slot, score in lexical.items() if slot in allowed},
-            t.lexical_weight, t.rrf_k,
+            t.lexical_weight,
+            t.rrf_k,
         )
         hits = []
         for candidate in candidates[: max(top_k * 2, top_k + 5)]:
             entry = self.kb.by_slot[candidate.key]
             bonus = t.curated_bonus if entry.kind in CURATED_KINDS else 0.0
             expired = bool(entry.valid_to) and day > entry.valid_to
-            hits.append(Hit(entry, candidate.score + bonus, expired, candidate.dense, candidate.lexical,
-                            t.confidence(candidate.dense, candidate.lexical)))
+            hits.append(
+                Hit(
+                    entry,
+                    candidate.score + bonus,
+                    expired,
+                    candidate.dense,
+                    candidate.lexical,
+                    t.confidence(candidate.dense, candidate.lexical),
+                )
+            )
         return sorted(hits, key=lambda hit: -hit.score)[:top_k]
 
     @staticmethod
@@ -154,9 +162,7 @@ class KnowledgeSearcher:
             return False
         return not region or entry.region in ("", region)
 
-    def decide(
-        self, question: str, on: date | None = None, top_k: int = 5, region: str | None = None
-    ) -> Decision:
+    def decide(self, question: str, on: date | None = None, top_k: int = 5, region: str | None = None) -> Decision:
         """Search and judge in one step."""
         return self.judge(self.search(question, top_k, on, region))
 

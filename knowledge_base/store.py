@@ -11,6 +11,7 @@ does not bring a retired entry back. Everything else about an entry follows its 
 The index builder reads `published_entries()`; incremental indexers can use `updated_since()`.
 Only `KnowledgeEntry` values leave this module, never ORM rows.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -68,8 +69,18 @@ class EntryRow(Base):
 
 
 _CONTENT_FIELDS = (
-    "title", "answer", "plain_answer", "voice_answer", "questions", "keywords", "department",
-    "region", "valid_from", "valid_to", "kind", "category",
+    "title",
+    "answer",
+    "plain_answer",
+    "voice_answer",
+    "questions",
+    "keywords",
+    "department",
+    "region",
+    "valid_from",
+    "valid_to",
+    "kind",
+    "category",
 )
 
 
@@ -179,9 +190,7 @@ def make_engine(database_url: str) -> Engine:
     if database in ("", ":memory:") or database.startswith("file::memory:"):
         return create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
     Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(
-        url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
-    )
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -258,8 +267,11 @@ class KnowledgeStore:
             row.id: row
             for row in session.execute(
                 select(
-                    EntryRow.id, EntryRow.content_hash, EntryRow.status,
-                    EntryRow.status_manual, EntryRow.source_key,
+                    EntryRow.id,
+                    EntryRow.content_hash,
+                    EntryRow.status,
+                    EntryRow.status_manual,
+                    EntryRow.source_key,
                 ).where(EntryRow.id.in_([entry.id for entry in chunk]))
             )
         }
@@ -269,8 +281,15 @@ class KnowledgeStore:
             values = _row_values(entry)
             old = existing.get(entry.id)
             if old is None:
-                inserts.append({**values, "status": entry.status, "status_manual": False,
-                                "source_key": source_key, "updated_at": entry.updated_at or now})
+                inserts.append(
+                    {
+                        **values,
+                        "status": entry.status,
+                        "status_manual": False,
+                        "source_key": source_key,
+                        "updated_at": entry.updated_at or now,
+                    }
+                )
                 report.created.append(entry.id)
                 continue
             if old.source_key != source_key:
@@ -297,9 +316,7 @@ class KnowledgeStore:
         ).all()
         gone = [entry_id for entry_id in rows if entry_id not in keep]
         for chunk in _chunks(gone, _LOOKUP_CHUNK):
-            session.execute(
-                update(EntryRow).where(EntryRow.id.in_(chunk)).values(status="retired", updated_at=now)
-            )
+            session.execute(update(EntryRow).where(EntryRow.id.in_(chunk)).values(status="retired", updated_at=now))
         return gone
 
     def set_status(self, entry_id: str, status: str) -> KnowledgeEntry:

@@ -4,6 +4,7 @@ Two ways in: tickets/migrate.py passes an open connection (inside its lock and t
 ``config.attributes["connection"]``; the ``alembic`` command line builds an engine from
 ``HOTLINE_DATABASE_URL`` (or ``-x url=...``).
 """
+
 from __future__ import annotations
 
 from logging.config import fileConfig

@@ -1,4 +1,5 @@
 """Reading the hand-written NLU examples (nlu_data/*.yml): the NLU data tests and the evaluations."""
+
 from __future__ import annotations
 
 import re

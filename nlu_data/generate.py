@@ -240,9 +240,7 @@ def render_userdict(
 ) -> str:
     """jieba user dictionary: districts (ns), departments (nt), then service names (n)."""
     rows = _userdict_rows(districts, FREQ_DISTRICT_NAME, FREQ_DISTRICT_ALIAS, TAG_PLACE)
-    rows += _userdict_rows(
-        departments, FREQ_DEPARTMENT_NAME, FREQ_DEPARTMENT_ALIAS, TAG_ORGANIZATION
-    )
+    rows += _userdict_rows(departments, FREQ_DEPARTMENT_NAME, FREQ_DEPARTMENT_ALIAS, TAG_ORGANIZATION)
     rows += _userdict_rows(services, FREQ_SERVICE_NAME, FREQ_SERVICE_ALIAS, TAG_NOUN)
     seen: set[str] = set()
     # No header here: jieba has no comment syntax, a "#" line would become a word.
@@ -257,24 +255,27 @@ def render_userdict(
 def render_readme(city_dir: Path) -> str:
     """Explains the folder, since the jieba dictionary cannot carry a header."""
     lines = [line.replace("#", "", 1).strip() for line in _header(city_dir, "#")]
-    return "\n".join(
-        [
-            "# Generated NLU resources",
-            "",
-            *lines,
-            "",
-            f"- `nlu_data/{DISTRICTS_FILE}`: district lookup table and alias synonyms.",
-            f"- `nlu_data/{DEPARTMENTS_FILE}`: department alias synonyms, which",
-            "  normalise `department` entities from the spaCy entity_ruler.",
-            f"- `nlu_data/{SERVICES_FILE}`: service_item lookup table and synonyms (guide",
-            "  items and the everyday names of nlu_data/service_terms.yml).",
-            f"- `nlu_data/{USERDICT_FILE}`: jieba user dictionary, `word freq tag` per",
-            "  line (`ns` district names and aliases, `nt` department names and aliases,",
-            "  `n` service names and aliases).",
-            f"  Keep `nlu_data/{USERDICT_DIR}/` free of other files: Rasa's JiebaTokenizer",
-            "  (`dictionary_path`) loads every file there as a jieba dictionary.",
-        ]
-    ) + "\n"
+    return (
+        "\n".join(
+            [
+                "# Generated NLU resources",
+                "",
+                *lines,
+                "",
+                f"- `nlu_data/{DISTRICTS_FILE}`: district lookup table and alias synonyms.",
+                f"- `nlu_data/{DEPARTMENTS_FILE}`: department alias synonyms, which",
+                "  normalise `department` entities from the spaCy entity_ruler.",
+                f"- `nlu_data/{SERVICES_FILE}`: service_item lookup table and synonyms (guide",
+                "  items and the everyday names of nlu_data/service_terms.yml).",
+                f"- `nlu_data/{USERDICT_FILE}`: jieba user dictionary, `word freq tag` per",
+                "  line (`ns` district names and aliases, `nt` department names and aliases,",
+                "  `n` service names and aliases).",
+                f"  Keep `nlu_data/{USERDICT_DIR}/` free of other files: Rasa's JiebaTokenizer",
+                "  (`dictionary_path`) loads every file there as a jieba dictionary.",
+            ]
+        )
+        + "\n"
+    )
 
 
 def render_all(city_dir: Path) -> dict[str, str]:

@@ -1,4 +1,5 @@
 """Department directory and routing of work orders (domain code: no Rasa, no web framework)."""
+
 from routing.directory import CityDirectory, Department, District
 from routing.router import Router, RoutingDecision, RoutingRule
 

@@ -5,6 +5,7 @@ of the directory, or to ``kind:<functional kind>`` when the city has exactly one
 kind, or to ``null`` (no counterpart: the record is skipped). Names the table does not list are
 looked up in the directory itself (so 人社局 or 市医保局 work without an entry).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -58,7 +59,7 @@ class AliasTable:
         if target == LOCAL_LABEL:
             return LOCAL_LABEL
         if target.startswith(KIND_PREFIX):
-            kind = target[len(KIND_PREFIX):].strip()
+            kind = target[len(KIND_PREFIX) :].strip()
             if kind == LOCAL_GOVERNMENT_KIND:
                 return LOCAL_LABEL
             found = self.directory.departments_of_kind(kind)
@@ -72,7 +73,7 @@ class AliasTable:
         variants = [name]
         for prefix in self.strip_prefixes:
             if name.startswith(prefix) and len(name) > len(prefix):
-                variants.append(name[len(prefix):])
+                variants.append(name[len(prefix) :])
         return variants
 
     def resolve(self, name: str | None) -> str | None:

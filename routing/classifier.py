@@ -12,6 +12,7 @@ no pickle (loading a pickle runs code, so whoever can write it would own the act
 vocabulary, calibration thresholds, metadata and the SHA-256 of the ``.npz``. The JSON file is
 written last and is the one a path names; a ``.pkl`` left by an older version is never opened.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -85,7 +86,7 @@ class CharTfidf:
     def ngrams(self, text: str) -> list[str]:
         text = _WHITE_SPACES.sub(" ", text.lower())
         low, high = self.ngram_range
-        return [text[i:i + n] for n in range(low, min(high, len(text)) + 1) for i in range(len(text) - n + 1)]
+        return [text[i : i + n] for n in range(low, min(high, len(text)) + 1) for i in range(len(text) - n + 1)]
 
     def transform(self, texts: Sequence[str]) -> Any:
         """A CSR matrix (rows: texts, columns: the vocabulary)."""
@@ -116,7 +117,9 @@ def fit_sklearn_models(
     embedding_model = LogisticRegression(C=c_embedding, max_iter=3000).fit(vectors, labels)
     tfidf = TfidfVectorizer(analyzer="char", ngram_range=NGRAM_RANGE, sublinear_tf=True, min_df=1)
     matrix = tfidf.fit_transform(list(texts))
-    tfidf_model = LogisticRegression(C=c_tfidf, solver="saga", max_iter=300, tol=1e-3, random_state=0).fit(matrix, labels)
+    tfidf_model = LogisticRegression(C=c_tfidf, solver="saga", max_iter=300, tol=1e-3, random_state=0).fit(
+        matrix, labels
+    )
     for model in (embedding_model, tfidf_model):
         assert list(model.classes_) == classes
     return embedding_model, tfidf, tfidf_model
@@ -191,8 +194,15 @@ class RoutingClassifier:
             raise ValueError("need at least two departments to train a classifier")
         embedding_model, tfidf, tfidf_model = fit_sklearn_models(texts, labels, vectors, c_embedding, c_tfidf)
         return cls(
-            sorted(set(labels)), LinearModel.from_sklearn(embedding_model), CharTfidf.from_sklearn(tfidf),
-            LinearModel.from_sklearn(tfidf_model), vectors, list(labels), list(ids), weights, metadata,
+            sorted(set(labels)),
+            LinearModel.from_sklearn(embedding_model),
+            CharTfidf.from_sklearn(tfidf),
+            LinearModel.from_sklearn(tfidf_model),
+            vectors,
+            list(labels),
+            list(ids),
+            weights,
+            metadata,
         )
 
     # ------------------------------------------------------------------ prediction
@@ -233,10 +243,12 @@ class RoutingClassifier:
             sims = similarities[row, indexes].astype(np.float64)
             weights = np.exp((sims - sims.max()) / KNN_TEMPERATURE)
             np.add.at(probabilities[row], self.train_label_index[indexes], weights)
-            neighbours.append([
-                Neighbour(self.train_ids[i], self.train_labels[i], round(float(s), 3))
-                for i, s in zip(indexes[:3], sims[:3])
-            ])
+            neighbours.append(
+                [
+                    Neighbour(self.train_ids[i], self.train_labels[i], round(float(s), 3))
+                    for i, s in zip(indexes[:3], sims[:3])
+                ]
+            )
         probabilities /= probabilities.sum(axis=1, keepdims=True)
         return probabilities, neighbours
 
@@ -280,8 +292,11 @@ class RoutingClassifier:
             "weights": list(self.weights),
             "tfidf": {"ngram_range": list(self.tfidf.ngram_range), "vocabulary": self.tfidf.terms()},
             "thresholds": {
-                "calibration": None if self.calibration is None else {
-                    "scores": list(self.calibration[0]), "probabilities": list(self.calibration[1]),
+                "calibration": None
+                if self.calibration is None
+                else {
+                    "scores": list(self.calibration[0]),
+                    "probabilities": list(self.calibration[1]),
                 },
                 "rule_weight": self.rule_weight,
             },
@@ -298,7 +313,9 @@ class RoutingClassifier:
         if not arrays_path.exists():
             raise ModelFileError(f"{arrays_path} missing; retrain with `hotline routing train`")
         if _sha256(arrays_path) != expected:
-            raise ModelFileError(f"{arrays_path} does not match the SHA-256 in {manifest}; retrain with `hotline routing train`")
+            raise ModelFileError(
+                f"{arrays_path} does not match the SHA-256 in {manifest}; retrain with `hotline routing train`"
+            )
         with np.load(arrays_path, allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
         try:
@@ -316,7 +333,9 @@ class RoutingClassifier:
         model = cls(
             classes,
             LinearModel(arrays["embedding_coef"], arrays["embedding_intercept"]),
-            CharTfidf({term: i for i, term in enumerate(terms)}, arrays["tfidf_idf"], tuple(doc["tfidf"]["ngram_range"])),
+            CharTfidf(
+                {term: i for i, term in enumerate(terms)}, arrays["tfidf_idf"], tuple(doc["tfidf"]["ngram_range"])
+            ),
             LinearModel(arrays["tfidf_coef"], arrays["tfidf_intercept"]),
             arrays["train_vectors"],
             [classes[i] for i in label_index.tolist()],
@@ -327,7 +346,10 @@ class RoutingClassifier:
         thresholds = doc.get("thresholds") or {}
         calibration = thresholds.get("calibration")
         if calibration is not None:
-            model.calibration = ([float(x) for x in calibration["scores"]], [float(y) for y in calibration["probabilities"]])
+            model.calibration = (
+                [float(x) for x in calibration["scores"]],
+                [float(y) for y in calibration["probabilities"]],
+            )
         rule_weight = thresholds.get("rule_weight")
         model.rule_weight = None if rule_weight is None else float(rule_weight)
         _check_shapes(model)
@@ -341,7 +363,9 @@ def model_files(path: Path) -> tuple[Path, Path]:
     """
     path = Path(path)
     if path.suffix == ".pkl":
-        raise ModelFileError(f"{path}: pickled routing models are not loaded any more; retrain with `hotline routing train`")
+        raise ModelFileError(
+            f"{path}: pickled routing models are not loaded any more; retrain with `hotline routing train`"
+        )
     stem = path.with_suffix("") if path.suffix in (".json", ".npz") else path
     return stem.with_name(stem.name + ".json"), stem.with_name(stem.name + ".npz")
 
@@ -362,7 +386,9 @@ def _check_shapes(model: RoutingClassifier) -> None:
     problems = []
     if model.embedding_model.coef.shape != (rows, model.train_vectors.shape[1]):
         problems.append("embedding_coef")
-    if model.tfidf_model.coef.shape != (rows, len(model.tfidf.vocabulary)) or len(model.tfidf.idf) != len(model.tfidf.vocabulary):
+    if model.tfidf_model.coef.shape != (rows, len(model.tfidf.vocabulary)) or len(model.tfidf.idf) != len(
+        model.tfidf.vocabulary
+    ):
         problems.append("tfidf")
     if not (len(model.train_ids) == len(model.train_labels) == model.train_vectors.shape[0]):
         problems.append("training rows")

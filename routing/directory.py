@@ -3,6 +3,7 @@
 Everything city-specific lives in ``cities/<city>/city.yaml`` and ``departments.yaml``;
 this module only knows their shape.
 """
+
 from __future__ import annotations
 
 import logging
@@ -177,9 +178,7 @@ class CityDirectory:
             for name in department.all_names:
                 other = index.setdefault(name, department)
                 if other is not department:
-                    raise ValueError(
-                        f"department name {name!r} used by {other.name} and {department.name}"
-                    )
+                    raise ValueError(f"department name {name!r} used by {other.name} and {department.name}")
         return index
 
     def _check_local_governments(self) -> None:
@@ -238,7 +237,7 @@ class CityDirectory:
         variants = [query, "市" + query]
         for prefix in (self.name, self.short_name):
             if prefix and query.startswith(prefix) and len(query) > len(prefix):
-                rest = query[len(prefix):]
+                rest = query[len(prefix) :]
                 variants += [rest, "市" + rest]
         return variants
 

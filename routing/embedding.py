@@ -6,6 +6,7 @@ model (cosine ≥ 0.999), and it averages windows over a letter longer than the 
 instead of cutting the end off, where a long complaint often says what it wants.
 ``HOTLINE_ROUTING_ENCODER`` names another engine.
 """
+
 from __future__ import annotations
 
 import threading

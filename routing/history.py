@@ -3,6 +3,7 @@
 Imported records are kept in ``<var>/routing/history.jsonl`` (one JSON object a line: id, text,
 department, source_label) — work-order text can hold personal data, so it stays out of the repo.
 """
+
 from __future__ import annotations
 
 import csv
@@ -38,8 +39,11 @@ class ImportReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "read": self.read, "imported": self.imported, "duplicates": self.duplicates,
-            "empty": self.empty, "unmapped": dict(self.unmapped.most_common()),
+            "read": self.read,
+            "imported": self.imported,
+            "duplicates": self.duplicates,
+            "empty": self.empty,
+            "unmapped": dict(self.unmapped.most_common()),
             "by_department": dict(self.by_department.most_common()),
         }
 

@@ -1,4 +1,5 @@
 """Default locations of the routing model and the imported history (under the var directory)."""
+
 from __future__ import annotations
 
 import os

@@ -18,6 +18,7 @@ model the router works on rules alone. The matter taxonomy (``matters.yaml``) th
 matter, its urgency tier, whether the local government co-handles it (属地, 双重交办) and whether a
 parallel hotline owns it; emergencies (110/119/120) are flagged first.
 """
+
 from __future__ import annotations
 
 import logging
@@ -95,11 +96,7 @@ class _Hit:
 
     def inside(self, other: _Hit) -> bool:
         """True when this hit lies within a strictly longer hit."""
-        return (
-            other.end - other.start > self.end - self.start
-            and other.start <= self.start
-            and self.end <= other.end
-        )
+        return other.end - other.start > self.end - self.start and other.start <= self.start and self.end <= other.end
 
 
 def keyword_strength(keyword: str) -> float:
@@ -172,9 +169,7 @@ class Router:
         directory = CityDirectory.load(city_dir)
         config = load_rules_config(city_dir)
         rules = parse_rules(config)
-        taxonomy = (
-            MatterTaxonomy.load(city_dir, directory) if (city_dir / MATTERS_FILE).exists() else None
-        )
+        taxonomy = MatterTaxonomy.load(city_dir, directory) if (city_dir / MATTERS_FILE).exists() else None
         classifier, embed = _load_classifier(model_path, encoder_dir)
         fusion = config.get("fusion") or {}
         return cls(
@@ -186,17 +181,22 @@ class Router:
             classifier=classifier,
             embed=embed,
             rule_weight=float(fusion.get("rule_weight", DEFAULT_RULE_WEIGHT)),
-            classifier_review_threshold=float(
-                fusion.get("review_threshold", DEFAULT_CLASSIFIER_REVIEW_THRESHOLD)
-            ),
+            classifier_review_threshold=float(fusion.get("review_threshold", DEFAULT_CLASSIFIER_REVIEW_THRESHOLD)),
             min_history=int(fusion.get("min_history", DEFAULT_MIN_HISTORY)),
         )
 
     def with_classifier(self, classifier: Any, embed: Callable[[Sequence[str]], Any] | None) -> Router:
         """A copy of this router using another classifier (None: rules only)."""
         return Router(
-            self.directory, self.rules, self.fallback_department, self.review_threshold,
-            self.taxonomy, classifier, embed, self.rule_weight, self.classifier_review_threshold,
+            self.directory,
+            self.rules,
+            self.fallback_department,
+            self.review_threshold,
+            self.taxonomy,
+            classifier,
+            embed,
+            self.rule_weight,
+            self.classifier_review_threshold,
             self.min_history,
         )
 
@@ -245,9 +245,7 @@ class Router:
             department, review = self.fallback_department, True
             ranked = [(department, score, reason), *ranked[1:]]
         neighbours = [(n.source_id, n.label, n.similarity) for n in output.neighbours] if output else []
-        return self._decision(
-            text, ranked, review, district_name, local_name, emergency, neighbours
-        )
+        return self._decision(text, ranked, review, district_name, local_name, emergency, neighbours)
 
     def _decision(
         self,

@@ -4,6 +4,7 @@ Each leaf has an owner department, whether the local government co-handles it (å
 urgency tier and whether the owner's parallel hotline takes it (transfer). Routing picks the
 department; the taxonomy then names the matter among that department's leaves.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Training the routing classifier from our examples and imported history, with calibration."""
+
 from __future__ import annotations
 
 import hashlib
@@ -75,7 +76,7 @@ class EmbeddingCache:
         keys = [self.key(t) for t in texts]
         missing = sorted({k: t for k, t in zip(keys, texts) if k not in self._vectors}.items())
         for start in range(0, len(missing), CHECKPOINT_EVERY):
-            chunk = missing[start:start + CHECKPOINT_EVERY]
+            chunk = missing[start : start + CHECKPOINT_EVERY]
             vectors = self._embed([t for _, t in chunk])
             for (k, _), vector in zip(chunk, vectors):
                 self._vectors[k] = np.asarray(vector, dtype=np.float32)
@@ -124,9 +125,7 @@ def train_classifier(
     if calibrate:
         predictions = _out_of_fold(texts, labels, ids, vectors, router)
         classifier.rule_weight = fit_rule_weight(predictions, router.rule_weight, router.min_history)
-        classifier.calibration = _calibration(
-            calibration_set(predictions, router.min_history), classifier.rule_weight
-        )
+        classifier.calibration = _calibration(calibration_set(predictions, router.min_history), classifier.rule_weight)
         classifier.metadata["rule_weight"] = classifier.rule_weight
     return classifier
 
@@ -154,9 +153,9 @@ def _out_of_fold(
         )
         outputs = model.predict_many([texts[i] for i in test_idx], vectors[test_idx])
         for i, output in zip(test_idx, outputs):
-            predictions.append(OutOfFold(
-                labels[i], is_history(ids[i]), rules_only.rule_candidates(texts[i]), output.probabilities
-            ))
+            predictions.append(
+                OutOfFold(labels[i], is_history(ids[i]), rules_only.rule_candidates(texts[i]), output.probabilities)
+            )
     return predictions
 
 
@@ -171,14 +170,15 @@ def fit_rule_weight(predictions: list[OutOfFold], prior: float, min_history: int
         return prior
     best_weight, best_correct = prior, -1
     for weight in (prior * f for f in RULE_WEIGHT_STEPS):
-        correct = sum(
-            fuse_raw(p.rule_ranked, p.probabilities, weight)[0][0] == p.label for p in held_out
-        )
+        correct = sum(fuse_raw(p.rule_ranked, p.probabilities, weight)[0][0] == p.label for p in held_out)
         if correct > best_correct:
             best_weight, best_correct = weight, correct
     logger.info(
         "rule weight %.3f fitted on %d held-out past work orders (accuracy %.3f; prior %.3f)",
-        best_weight, len(held_out), best_correct / len(held_out), prior,
+        best_weight,
+        len(held_out),
+        best_correct / len(held_out),
+        prior,
     )
     return round(best_weight, 4)
 

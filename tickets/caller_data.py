@@ -4,6 +4,7 @@ A work order's personal fields live in the work-order database (tickets/store.py
 records the 信息删除 event); the conversation that produced it lives on in Rasa's tracker store,
 with the same phone and address in its messages. Both go, or the request was not honoured.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Errors raised by the work-order domain code; each carries a Chinese message for people."""
+
 from __future__ import annotations
 
 

@@ -7,6 +7,7 @@ back into the chat channel where whoever holds the conversation id would read it
 waiting → taken (by one agent) → closed; a waiting hand-off may also be closed directly (the
 caller left). Lives in the work-order database (table ``handoffs``, migration 0003).
 """
+
 from __future__ import annotations
 
 import json
@@ -52,12 +53,15 @@ def _aware(value: datetime | None) -> datetime | None:
 
 def _view(row: Handoff) -> HandoffView:
     return HandoffView(
-        id=row.id, conversation_id=row.conversation_id, channel=row.channel,
+        id=row.id,
+        conversation_id=row.conversation_id,
+        channel=row.channel,
         created_at=_aware(row.created_at),  # type: ignore[arg-type]
-        summary=json.loads(row.summary), status=row.status, taken_by=row.taken_by, taken_at=_aware(row.taken_at),
+        summary=json.loads(row.summary),
+        status=row.status,
+        taken_by=row.taken_by,
+        taken_at=_aware(row.taken_at),
     )
-
-
 
 
 def redact_handoffs(session: Session, conversation_id: str) -> int:
@@ -96,8 +100,11 @@ class HandoffQueue:
         if len(text) > MAX_SUMMARY_CHARS:
             raise InvalidOperation(f"转人工摘要过长（最多{MAX_SUMMARY_CHARS}个字符）。")
         row = Handoff(
-            conversation_id=require_text(conversation_id, "会话编号", 128), channel=require_text(channel, "渠道", 32),
-            created_at=self.now(), summary=text, status=WAITING,
+            conversation_id=require_text(conversation_id, "会话编号", 128),
+            channel=require_text(channel, "渠道", 32),
+            created_at=self.now(),
+            summary=text,
+            status=WAITING,
         )
         with Session(self._write_engine) as session, session.begin():
             session.add(row)

@@ -7,6 +7,7 @@ Creation and dispatch are one transaction, and a retried submission (same public
 same conversation and content) returns the order already filed: however many times and however
 concurrently the assistant retries, there is one order, dispatched once, and no error.
 """
+
 from __future__ import annotations
 
 from tickets.errors import IllegalTransition

@@ -5,6 +5,7 @@ deadline passes (tickets/sweep.py) and 重办 when the caller is not satisfied. 
 in one transaction under a row lock (TicketStore.mutate), so concurrent steps cannot interleave.
 Operations that a department performs take ``department`` and refuse orders assigned elsewhere.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -22,8 +23,6 @@ from tickets.store import CHINA_TZ, EventDraft, Step, TicketStore, WorkOrderView
 
 A = WorkOrderAction
 _UNSET = object()
-
-
 
 
 def _join(*parts: str | None) -> str | None:
@@ -65,8 +64,13 @@ class WorkOrderLifecycle:
 
     # ------------------------------------------------------------------ the centre
     def assign(
-        self, number: str, department: str, *, actor: str,
-        local_government: str | None | object = _UNSET, note: str | None = None,
+        self,
+        number: str,
+        department: str,
+        *,
+        actor: str,
+        local_government: str | None | object = _UNSET,
+        note: str | None = None,
     ) -> WorkOrderView:
         """转办 (confirms the routing of an order waiting for review) — or 改派 for a returned order."""
         department = require_text(department, "承办单位", 64)
@@ -97,8 +101,13 @@ class WorkOrderLifecycle:
         return step
 
     def reassign(
-        self, number: str, department: str, *, actor: str,
-        local_government: str | None | object = _UNSET, note: str | None = None,
+        self,
+        number: str,
+        department: str,
+        *,
+        actor: str,
+        local_government: str | None | object = _UNSET,
+        note: str | None = None,
     ) -> WorkOrderView:
         """改派: a returned (退单) order goes to another department, with a fresh time limit."""
         department = require_text(department, "承办单位", 64)
@@ -118,8 +127,14 @@ class WorkOrderLifecycle:
         if local_government is not _UNSET:
             order.local_government = local_government  # type: ignore[assignment]
         clock = self._restart_clock(order, now)
-        return [EventDraft(draft.action, _join(f"由{previous or '未定'}改派至{department}", note, clock),
-                           draft.from_status, draft.to_status)]
+        return [
+            EventDraft(
+                draft.action,
+                _join(f"由{previous or '未定'}改派至{department}", note, clock),
+                draft.from_status,
+                draft.to_status,
+            )
+        ]
 
     def decide_extension(self, number: str, approve: bool, *, actor: str, note: str | None = None) -> WorkOrderView:
         """延期批准 moves the deadline by the requested working days; 延期驳回 keeps it."""
@@ -139,9 +154,7 @@ class WorkOrderLifecycle:
 
         return self.store.mutate(number, step, actor)[0]
 
-    def record_callback(
-        self, number: str, satisfied: bool, note: str | None = None, *, actor: str
-    ) -> WorkOrderView:
+    def record_callback(self, number: str, satisfied: bool, note: str | None = None, *, actor: str) -> WorkOrderView:
         """回访: satisfied → 已回访 (then close); not satisfied → 已回访 and at once 重办 (办理中)."""
 
         def step(order: WorkOrder, now: datetime) -> list[EventDraft]:

@@ -5,6 +5,7 @@ the upgrade runs under a lock: SQLite's write lock (BEGIN IMMEDIATE) or a Postgr
 lock, inside one transaction (both databases have transactional DDL). Databases made by the
 earlier ``create_all`` (tables, no alembic_version) are stamped with the baseline first.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache

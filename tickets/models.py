@@ -1,4 +1,5 @@
 """SQLAlchemy 2.0 ORM models of work orders (工单) and their event log."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -138,9 +139,7 @@ class Handoff(Base):
     """A conversation handed to a human agent, with the summary only agents may see."""
 
     __tablename__ = "handoffs"
-    __table_args__ = (
-        CheckConstraint("status IN ('waiting', 'taken', 'closed')", name="ck_handoffs_status"),
-    )
+    __table_args__ = (CheckConstraint("status IN ('waiting', 'taken', 'closed')", name="ck_handoffs_status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     conversation_id: Mapped[str | None] = mapped_column(String(128), index=True)

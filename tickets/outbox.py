@@ -9,6 +9,7 @@ a delivery that crashed after the insert but before it was marked finds the orde
 Several processes on one machine may share a directory: appends and deliveries take an exclusive
 ``flock`` on ``outbox.lock``.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -113,8 +114,9 @@ class Outbox:
                 try:
                     order = file(new)
                 except Exception as error:  # noqa: BLE001 - any failure leaves it pending
-                    log.warning("outbox delivery postponed (%s); %d pending", type(error).__name__,
-                                len(pending) - position)
+                    log.warning(
+                        "outbox delivery postponed (%s); %d pending", type(error).__name__, len(pending) - position
+                    )
                     report.failed = len(pending) - position
                     break
                 _fsync_append(self.directory / DELIVERED, f"{new.public_ref}\n")

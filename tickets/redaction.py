@@ -5,6 +5,7 @@ the caller's phone number or address. ``scrub`` removes what the order itself kn
 personal (its phone, address, description, conversation id) and anything shaped like a phone
 or resident ID number, and keeps the rest (department names, deadlines, scores).
 """
+
 from __future__ import annotations
 
 import re
@@ -39,8 +40,12 @@ def scrub(text: str | None, known: Iterable[str | None] = ()) -> str | None:
     if text is None:
         return None
     result = text.translate(_FOLD)
-    values = {form.strip() for value in known if value
-              for form in (value, value.translate(_FOLD), unicodedata.normalize("NFKC", value))}
+    values = {
+        form.strip()
+        for value in known
+        if value
+        for form in (value, value.translate(_FOLD), unicodedata.normalize("NFKC", value))
+    }
     for value in sorted((v for v in values if len(v) >= _SHORTEST_KNOWN), key=len, reverse=True):
         result = result.replace(value, REDACTED)
     for pattern in _PATTERNS:

@@ -6,6 +6,7 @@ look-alikes 0/O, 1/I/L: 31^8 ≈ 8.5 × 10^11 values, so guessing one is hopeles
 generate it before anything is written (it can tell the caller a reference while the database is
 down) and the store uses it as the idempotency key of that submission.
 """
+
 from __future__ import annotations
 
 import hashlib

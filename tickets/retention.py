@@ -7,6 +7,7 @@
 
 The period arrives as an argument; reading it from configuration is the caller's business.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -4,6 +4,7 @@ Works on a SQLite file (default, several processes may write: WAL + busy timeout
 the lock up front) and on PostgreSQL by URL. Only frozen views leave this module, never ORM
 objects, so callers cannot lazy-load after the session is gone.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -153,6 +154,7 @@ def content_hash(new: NewWorkOrder) -> str:
 
     Routing fields are left out on purpose: re-routing the same complaint must not make it new.
     """
+
     def norm(value: str | None) -> str:
         return " ".join(unicodedata.normalize("NFKC", value or "").split())
 
@@ -287,9 +289,7 @@ class TicketStore:
             time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))
         raise RuntimeError(f"could not create a work order after {CREATE_ATTEMPTS} attempts") from last_error
 
-    def _create_once(
-        self, new: NewWorkOrder, kind: str, digest: str, actor: str, then: Step | None
-    ) -> WorkOrderView:
+    def _create_once(self, new: NewWorkOrder, kind: str, digest: str, actor: str, then: Step | None) -> WorkOrderView:
         now = self.now()
         day = now.astimezone(CHINA_TZ).strftime("%Y%m%d")
         public_ref = normalize_public_ref(new.public_ref) if new.public_ref is not None else None
@@ -359,8 +359,10 @@ class TicketStore:
         if not keys:
             return None
         # An order found by its public reference wins over one found by content.
-        query = select(WorkOrder).where(or_(*keys)).order_by(
-            (WorkOrder.public_ref == public_ref).desc() if public_ref else WorkOrder.id, WorkOrder.id
+        query = (
+            select(WorkOrder)
+            .where(or_(*keys))
+            .order_by((WorkOrder.public_ref == public_ref).desc() if public_ref else WorkOrder.id, WorkOrder.id)
         )
         return session.scalars(query).first()
 
@@ -419,9 +421,7 @@ class TicketStore:
             if order is None:
                 return []
             rows = session.scalars(
-                select(WorkOrderEvent)
-                .where(WorkOrderEvent.work_order_id == order.id)
-                .order_by(WorkOrderEvent.id)
+                select(WorkOrderEvent).where(WorkOrderEvent.work_order_id == order.id).order_by(WorkOrderEvent.id)
             )
             return [_event_view(row) for row in rows]
 
@@ -525,15 +525,22 @@ class TicketStore:
                     if order is None:
                         raise WorkOrderNotFound(number)
                     canonical = order.number
-                    session.add(WorkOrderEvent(
-                        work_order_id=order.id, at=now, actor=f"caller:{conversation_id}"[:64],
-                        action=RATING_ACTION, note=f"满意度评价：{score}分",
-                    ))
+                    session.add(
+                        WorkOrderEvent(
+                            work_order_id=order.id,
+                            at=now,
+                            actor=f"caller:{conversation_id}"[:64],
+                            action=RATING_ACTION,
+                            note=f"满意度评价：{score}分",
+                        )
+                    )
                     order.updated_at = now
                     flag_modified(order, "updated_at")
-                session.add(SatisfactionRating(
-                    conversation_id=conversation_id, work_order_number=canonical, score=score, at=now
-                ))
+                session.add(
+                    SatisfactionRating(
+                        conversation_id=conversation_id, work_order_number=canonical, score=score, at=now
+                    )
+                )
 
     def satisfaction(self, conversation_id: str | None = None, number: str | None = None) -> list[int]:
         """Stored scores, oldest first, filtered by conversation and/or work order."""
@@ -616,8 +623,9 @@ class TicketStore:
             query = query.where(AccessLogEntry.work_order_number == canonical)
         with Session(self.engine) as session:
             return [
-                AccessView(at=_local(row.at), actor=row.actor, work_order_number=row.work_order_number,
-                           purpose=row.purpose)
+                AccessView(
+                    at=_local(row.at), actor=row.actor, work_order_number=row.work_order_number, purpose=row.purpose
+                )
                 for row in session.scalars(query)
             ]
 
@@ -662,8 +670,13 @@ class AccessView:
 def _event_rows(order: WorkOrder, drafts: list[EventDraft], actor: str, now: datetime) -> list[WorkOrderEvent]:
     return [
         WorkOrderEvent(
-            work_order_id=order.id, at=now, actor=actor, action=str(draft.action),
-            from_status=draft.from_status, to_status=draft.to_status, note=draft.note,
+            work_order_id=order.id,
+            at=now,
+            actor=actor,
+            action=str(draft.action),
+            from_status=draft.from_status,
+            to_status=draft.to_status,
+            note=draft.note,
         )
         for draft in drafts
     ]
@@ -694,8 +707,6 @@ def _redact_related(session: Session, order: WorkOrder, known: list[str | None])
         from tickets.handoffs import redact_handoffs
 
         redact_handoffs(session, order.conversation_id)
-
-
 
 
 def _make_engine(database_url: str) -> Engine:

@@ -3,6 +3,7 @@
 Run by ``hotline tickets sweep`` and, on a timer, inside the web app (webapp/sweeper.py).
 Safe to run from several processes at once: each order is re-checked under its row lock.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -3,6 +3,7 @@
 Read from the city's ``time_limits.yaml``; no city data in code. Working days skip weekends and
 the configured holidays, and count the configured make-up working days (调休).
 """
+
 from __future__ import annotations
 
 import logging

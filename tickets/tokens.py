@@ -25,6 +25,7 @@ Rules, wherever a token comes from:
   A principal revoked this way gets access back with a newly issued token (or an environment entry
   whose ``issued_at`` is later than the revocation).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -156,7 +157,9 @@ def _env_entry(variable: str, kind: Kind, name: str, value: Any) -> TokenEntry:
         if unknown:
             raise TokenConfigError(f"{where}: unknown keys {sorted(unknown)} (allowed: {sorted(_ENV_KEYS)})")
         return TokenEntry(
-            secret_hash(value.get("token"), where), principal, variable,
+            secret_hash(value.get("token"), where),
+            principal,
+            variable,
             issued_at=parse_time(value.get("issued_at"), f"{where} issued_at"),
             expires_at=parse_time(value.get("expires_at"), f"{where} expires_at"),
         )
@@ -213,11 +216,15 @@ def file_entries(path: Path) -> tuple[list[TokenEntry], list[Revocation]]:
         digest = str(item.get("sha256", "")).lower()
         if not _HEX64.fullmatch(digest):
             raise TokenConfigError(f"{where}: sha256 must be 64 hexadecimal digits")
-        entries.append(TokenEntry(
-            digest, principal, str(path),
-            issued_at=parse_time(item.get("issued_at"), f"{where} issued_at"),
-            expires_at=parse_time(item.get("expires_at"), f"{where} expires_at"),
-        ))
+        entries.append(
+            TokenEntry(
+                digest,
+                principal,
+                str(path),
+                issued_at=parse_time(item.get("issued_at"), f"{where} issued_at"),
+                expires_at=parse_time(item.get("expires_at"), f"{where} expires_at"),
+            )
+        )
     revocations = []
     for item in content["revocations"]:
         principal = _principal(item, f"{path} revocations")
@@ -273,7 +280,9 @@ def _warn_without_expiry(entries: Iterable[TokenEntry]) -> None:
         if entry.expires_at is None:
             logger.warning(
                 "token of %s %s from %s has no expires_at: valid until revoked",
-                entry.principal.kind, entry.principal.name, entry.source,
+                entry.principal.kind,
+                entry.principal.name,
+                entry.source,
             )
 
 
@@ -287,13 +296,15 @@ def issue_token(
     now = now or now_utc()
     token = secrets.token_urlsafe(32)  # 43 characters
     content = _read_file(path)
-    content["tokens"].append({
-        "kind": kind,
-        "name": name,
-        "sha256": token_hash(token),
-        "issued_at": now.isoformat(),
-        "expires_at": (now + timedelta(days=days)).isoformat(timespec="seconds"),
-    })
+    content["tokens"].append(
+        {
+            "kind": kind,
+            "name": name,
+            "sha256": token_hash(token),
+            "issued_at": now.isoformat(),
+            "expires_at": (now + timedelta(days=days)).isoformat(timespec="seconds"),
+        }
+    )
     _write_file(path, content)
     return token
 
@@ -321,9 +332,14 @@ def revoke_tokens(
                 item["revoked"] = True
                 item["revoked_at"] = now.isoformat()
                 count += 1
-    content["revocations"].append({
-        "kind": kind, "name": name, "revoked_at": now.isoformat(), "sha256": sorted(h for h in hashes if h),
-    })
+    content["revocations"].append(
+        {
+            "kind": kind,
+            "name": name,
+            "revoked_at": now.isoformat(),
+            "sha256": sorted(h for h in hashes if h),
+        }
+    )
     _write_file(path, content)
     return count
 

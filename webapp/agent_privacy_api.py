@@ -3,6 +3,7 @@
 The hand-off summary (address, phone, recent messages) reaches agents here and nowhere else;
 reading it is recorded in the access log like any read of an order's personal data.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -80,7 +81,9 @@ def redact_order(number: str, body: RedactIn, who: Principal = Depends(agent)) -
 
 
 @router.get("/work-orders/{number}/access-log", response_model=list[AccessOut], summary="工单个人信息查阅记录")
-def order_access_log(number: str, who: Principal = Depends(agent), limit: int = Query(100, ge=1, le=1000)) -> list[AccessOut]:
+def order_access_log(
+    number: str, who: Principal = Depends(agent), limit: int = Query(100, ge=1, le=1000)
+) -> list[AccessOut]:
     if deps.ticket_store().get(number) is None:
         raise ApiError(404, "not_found", f"没有查到工单{number}，请核对工单号。")
     return [AccessOut(**asdict(entry)) for entry in deps.ticket_store().access_log(number, limit=limit)]

@@ -3,6 +3,7 @@
 The browser only talks to this app; the app talks to Rasa, so Rasa's port need not be exposed and
 no CORS setup is needed. Composition root: the only place the web side reads configuration.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -27,7 +28,10 @@ STATIC = Path(__file__).parent / "static"
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     """Runs the overdue sweep and the retention job on timers while the app serves."""
     install_log_masking()  # uvicorn configures its handlers before the app starts
-    timers = [(sweeper.run_forever, sweeper.interval_seconds()), (retention_job.run_forever, retention_job.interval_seconds())]
+    timers = [
+        (sweeper.run_forever, sweeper.interval_seconds()),
+        (retention_job.run_forever, retention_job.interval_seconds()),
+    ]
     tasks = [asyncio.create_task(run(interval)) for run, interval in timers if interval > 0]
     try:
         yield

@@ -1,4 +1,5 @@
 """Bearer-token authentication of departments and agents (hashes in tickets/tokens.py)."""
+
 from __future__ import annotations
 
 import logging
@@ -63,8 +64,12 @@ def registry() -> TokenRegistry:
 def principal(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
     found = registry().identify(credentials.credentials if credentials else None)
     if found is None:
-        raise ApiError(401, "unauthorized", "缺少或无效的访问令牌，请使用本单位的令牌（Authorization: Bearer …）。",
-                       headers={"WWW-Authenticate": "Bearer"})
+        raise ApiError(
+            401,
+            "unauthorized",
+            "缺少或无效的访问令牌，请使用本单位的令牌（Authorization: Bearer …）。",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return found
 
 

@@ -5,6 +5,7 @@ passed on as the channel should see them: the hand-off summary an agent needs (a
 recent messages) stays on the agents' side. An emergency is answered even when Rasa or the action
 server cannot answer in time: the advice comes from the routing rules in this process.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -64,9 +65,13 @@ def conversation_id(request: Request, response: Response) -> str:
     if found is None:
         found = conversations.new_conversation_id()
         response.set_cookie(
-            conversations.COOKIE_NAME, conversations.sign(found, settings.session_secret),
-            max_age=conversations.COOKIE_MAX_AGE_SECONDS, httponly=True, samesite="lax",
-            secure=settings.secure_cookies, path="/api/",
+            conversations.COOKIE_NAME,
+            conversations.sign(found, settings.session_secret),
+            max_age=conversations.COOKIE_MAX_AGE_SECONDS,
+            httponly=True,
+            samesite="lax",
+            secure=settings.secure_cookies,
+            path="/api/",
         )
     return found
 
@@ -99,7 +104,8 @@ async def relay(sender: str, message: str, timeout: float) -> list[dict[str, Any
 
 
 @router.post(
-    "/api/chat", response_model=ChatOut,
+    "/api/chat",
+    response_model=ChatOut,
     responses={413: {"model": ErrorOut}, 422: {"model": ErrorOut}, 429: {"model": ErrorOut}, 503: {"model": ErrorOut}},
 )
 async def chat(body: ChatIn, request: Request, response: Response) -> ChatOut:
@@ -108,8 +114,9 @@ async def chat(body: ChatIn, request: Request, response: Response) -> ChatOut:
     per_conversation, per_client = _limiters()
     wait = per_conversation.hit(sender) or per_client.hit(client_address(request))
     if wait:
-        raise ApiError(429, "too_many_requests", "您发送得太快了，请稍等片刻再试。",
-                       headers={"Retry-After": str(int(wait) + 1)})
+        raise ApiError(
+            429, "too_many_requests", "您发送得太快了，请稍等片刻再试。", headers={"Retry-After": str(int(wait) + 1)}
+        )
     urgent = emergency_replies(body.message)
     try:
         replies = await relay(sender, body.message, EMERGENCY_TIMEOUT_SECONDS if urgent else RASA_TIMEOUT_SECONDS)

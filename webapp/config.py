@@ -11,6 +11,7 @@
 | HOTLINE_LOOKUP_RATE | 10/60 | public work-order lookups per client per window seconds |
 | HOTLINE_LOOKUP_FAILURES | 5/3600 | failed second-factor checks per work order per window seconds |
 """
+
 from __future__ import annotations
 
 import os

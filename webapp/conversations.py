@@ -4,6 +4,7 @@ The browser never chooses its conversation id: knowing someone else's id (from a
 a work order) must not let a stranger join that conversation. The cookie carries the id and an
 HMAC of it under the web app's secret; a cookie that fails the check starts a new conversation.
 """
+
 from __future__ import annotations
 
 import base64

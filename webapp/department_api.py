@@ -4,6 +4,7 @@ Departments see and act on the orders sent to them (and see, read-only, those th
 the local government); agents confirm routing, decide extensions and record 回访 results.
 Every request carries a bearer token (webapp/auth.py); errors are {"error", "message"} JSON.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, replace
@@ -184,7 +185,9 @@ def department_list(
     offset: int = Query(0, ge=0, le=1_000_000),
 ) -> list[WorkOrderOut]:
     """交办给本单位（主办）或由本单位属地协办的工单，按办理时限先后排列。"""
-    statuses = [s.value for s in status] if status else [s.value for s in WorkOrderStatus if s != WorkOrderStatus.ACCEPTED]
+    statuses = (
+        [s.value for s in status] if status else [s.value for s in WorkOrderStatus if s != WorkOrderStatus.ACCEPTED]
+    )
     orders = deps.ticket_store().find(
         department=name, include_co_handled=True, statuses=statuses, overdue=overdue, limit=limit, offset=offset
     )
@@ -243,8 +246,13 @@ def agent_list(
     offset: int = Query(0, ge=0, le=1_000_000),
 ) -> list[WorkOrderOut]:
     orders = deps.ticket_store().find(
-        department=department, statuses=[s.value for s in status] if status else None, overdue=overdue,
-        needs_review=needs_review, extension_pending=extension_pending, limit=limit, offset=offset,
+        department=department,
+        statuses=[s.value for s in status] if status else None,
+        overdue=overdue,
+        needs_review=needs_review,
+        extension_pending=extension_pending,
+        limit=limit,
+        offset=offset,
     )
     return [_listed(order) for order in orders]
 
@@ -263,7 +271,9 @@ def agent_assign(number: str, body: AssignIn, who: Principal = Depends(agent)) -
     target = _canonical_department(body.department)
     extra: dict[str, object] = {}
     if body.local_government is not None:
-        extra["local_government"] = _canonical_department(body.local_government, "属地协办单位") if body.local_government.strip() else None
+        extra["local_government"] = (
+            _canonical_department(body.local_government, "属地协办单位") if body.local_government.strip() else None
+        )
     order = deps.lifecycle().assign(number, target, actor=actor_name("agent", who.name), note=body.note, **extra)
     return detail(order, actor_name("agent", who.name))
 

@@ -1,4 +1,5 @@
 """Per-process singletons the web app's routes share (cleared by tests through cache_clear)."""
+
 from __future__ import annotations
 
 from functools import lru_cache

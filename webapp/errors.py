@@ -3,6 +3,7 @@
 No error echoes what the client sent (a 200 MB body once came back as a 200 MB 422) and none
 carries a stack trace; the trace goes to the masked log instead.
 """
+
 from __future__ import annotations
 
 import logging

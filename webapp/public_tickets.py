@@ -5,6 +5,7 @@ conversation), unknown numbers and wrong factors get the same answer, and both t
 order are rate-limited: the last four digits of a phone are only 10,000 guesses, so an order locks
 after a few wrong ones.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -74,14 +75,23 @@ def _public_view(order: WorkOrderView) -> LookupOut:
     replies = [e for e in deps.ticket_store().events(order.number) if e.action in CALLER_VISIBLE_NOTE_ACTIONS]
     last = replies[-1] if replies else None
     return LookupOut(
-        number=order.number, reference=getattr(order, "public_ref", None), kind=order.kind, status=order.status,
-        department=order.department, created_at=order.created_at, updated_at=order.updated_at,
-        due_at=order.due_at, reply=last.note if last else None, replied_at=last.at if last else None,
+        number=order.number,
+        reference=getattr(order, "public_ref", None),
+        kind=order.kind,
+        status=order.status,
+        department=order.department,
+        created_at=order.created_at,
+        updated_at=order.updated_at,
+        due_at=order.due_at,
+        reply=last.note if last else None,
+        replied_at=last.at if last else None,
     )
 
 
 @router.post(
-    "/lookup", response_model=LookupOut, summary="查询工单进度",
+    "/lookup",
+    response_model=LookupOut,
+    summary="查询工单进度",
     responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}, 429: {"model": ErrorOut}},
 )
 def lookup(body: LookupIn, request: Request) -> LookupOut:

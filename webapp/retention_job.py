@@ -4,6 +4,7 @@ Personal data is kept ``HOTLINE_RETENTION_DAYS`` (365) after a matter is finishe
 (tickets/retention.apply_retention), without anyone having to remember a cron entry.
 ``HOTLINE_RETENTION_INTERVAL_SECONDS``: seconds between runs (default one day; 0 turns it off).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -28,8 +29,12 @@ def run_once() -> None:
     store = deps.ticket_store()
     report = apply_retention(store, timedelta(days=settings.retention_days), store.now(), settings.tracker_db_url)
     tracker = report.tracker.conversations if report.tracker else 0
-    log.info("retention: %d work orders redacted, %d hand-offs and %d conversations deleted",
-             len(report.work_orders.redacted), report.handoffs, tracker)
+    log.info(
+        "retention: %d work orders redacted, %d hand-offs and %d conversations deleted",
+        len(report.work_orders.redacted),
+        report.handoffs,
+        tracker,
+    )
 
 
 async def run_forever(interval: float) -> None:

@@ -3,6 +3,7 @@
 The body limit is enforced before anything parses the body: on the declared Content-Length and,
 for chunked uploads, while the body streams in, so a 200 MB request costs the process nothing.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,12 +26,17 @@ class _TooLarge(Exception):
 
 async def _send_json(send: Send, status: int, body: dict[str, str]) -> None:
     payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
-    await send({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [(b"content-type", b"application/json; charset=utf-8"),
-                    (b"content-length", str(len(payload)).encode()), (b"connection", b"close")],
-    })
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json; charset=utf-8"),
+                (b"content-length", str(len(payload)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": payload})
 
 
@@ -77,8 +83,14 @@ def content_security_policy(path: str, frame_ancestors: str) -> str:
     needs its inline bootstrap script."""
     ancestors = frame_ancestors if path in FRAMEABLE_PATHS else "'none'"
     policy = [
-        "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
-        "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'",
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
         f"frame-ancestors {ancestors}",
     ]
     return "; ".join(policy)
@@ -120,7 +132,13 @@ class SecurityHeadersMiddleware:
         return [(k.encode(), v.encode()) for k, v in headers.items()]
 
 
-_OURS = frozenset({
-    b"content-security-policy", b"x-content-type-options", b"referrer-policy", b"x-frame-options",
-    b"cross-origin-opener-policy", b"permissions-policy",
-})
+_OURS = frozenset(
+    {
+        b"content-security-policy",
+        b"x-content-type-options",
+        b"referrer-policy",
+        b"x-frame-options",
+        b"cross-origin-opener-policy",
+        b"permissions-policy",
+    }
+)

@@ -2,6 +2,7 @@
 
 ``HOTLINE_SWEEP_INTERVAL_SECONDS``: seconds between sweeps (default 300; 0 turns it off).
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -4,6 +4,7 @@ A NUL byte is refused by PostgreSQL's text type, and a lone surrogate ("\\ud800"
 encoded as UTF-8 for the relay to Rasa; both used to end in a bare 500. Every free-text field of
 the public and department APIs goes through :func:`clean_text` before anything else sees it.
 """
+
 from __future__ import annotations
 
 import re

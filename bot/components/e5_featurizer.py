@@ -13,6 +13,7 @@ Training examples are embedded once per text: with HOTLINE_E5_CACHE_DIR set (the
 outside the clone) their vectors are kept there keyed by the text's SHA-256, so retraining after a
 change to a few examples embeds only those.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -54,7 +55,10 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
 
     @classmethod
     def create(
-        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
         execution_context: ExecutionContext,
     ) -> GraphComponent:
         return cls(config, execution_context.node_name)
@@ -95,8 +99,12 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
         cache = _VectorCache.open()
         vectors = cache.lookup([m.get(TEXT) for m in messages])
         missing = [i for i, vector in enumerate(vectors) if vector is None]
-        logger.info("Embedding %d of %d training examples with e5 (%d cached)",
-                    len(missing), len(messages), len(messages) - len(missing))
+        logger.info(
+            "Embedding %d of %d training examples with e5 (%d cached)",
+            len(missing),
+            len(messages),
+            len(messages) - len(missing),
+        )
         if missing:
             fresh = self.embed([messages[i].get(TEXT) for i in missing])
             for i, vector in zip(missing, fresh):

@@ -17,6 +17,7 @@ on letters it gets wrong.
 
 The regression itself lives in bot/components/text_logistic.py, stored as plain arrays.
 """
+
 from __future__ import annotations
 
 import logging
@@ -57,15 +58,18 @@ class LetterTypeClassifier(LogisticComponent):
     def train(self, training_data: TrainingData) -> Resource:
         wanted = set(self._config["intents"])
         pairs = [
-            (m, vector) for m in training_data.intent_examples
+            (m, vector)
+            for m in training_data.intent_examples
             if m.get(INTENT) in wanted and (vector := sentence_vector(m)) is not None
         ]
         if len({m.get(INTENT) for m, _ in pairs}) < 2:
             logger.warning("LetterTypeClassifier: fewer than two letter intents with examples; not trained")
             return self._resource
         self._model = TextLogisticModel.fit(
-            [m.get(TEXT) for m, _ in pairs], np.vstack([vector for _, vector in pairs]),
-            [m.get(INTENT) for m, _ in pairs], C=float(self._config["C"]),
+            [m.get(TEXT) for m, _ in pairs],
+            np.vstack([vector for _, vector in pairs]),
+            [m.get(INTENT) for m, _ in pairs],
+            C=float(self._config["C"]),
             word_texts=[words(m) for m, _ in pairs],
         )
         logger.info("LetterTypeClassifier trained on %d letter examples", len(pairs))

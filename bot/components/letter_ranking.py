@@ -3,6 +3,7 @@
 Plain functions over Rasa's ranking dictionaries ({"name": …, "confidence": …}), with no Rasa
 import, so the arithmetic can be unit-tested in the application environment.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List
@@ -42,8 +43,5 @@ def share_out(ranking: List[Dict[str, Any]], letter_probs: Dict[str, float]) -> 
     mass = letter_mass(ranking, letter_probs)
     best = max(letter_probs, key=letter_probs.get)
     others = [item for item in ranking if item[NAME] not in letter_probs]
-    letters = [
-        {NAME: name, CONFIDENCE: float(mass if name == best else mass * p)}
-        for name, p in letter_probs.items()
-    ]
+    letters = [{NAME: name, CONFIDENCE: float(mass if name == best else mass * p)} for name, p in letter_probs.items()]
     return sorted(others + letters, key=lambda item: item[CONFIDENCE], reverse=True)

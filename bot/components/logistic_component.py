@@ -3,6 +3,7 @@
 Holds what LetterTypeClassifier and OutOfScopeGate share: reading a message's words and e5 vector,
 and keeping the fitted model in Rasa's model storage.
 """
+
 from __future__ import annotations
 
 import logging
@@ -42,7 +43,10 @@ class LogisticComponent(GraphComponent, IntentClassifier):
     STORAGE_STEM: ClassVar[str] = "text_logistic"
 
     def __init__(
-        self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
         model: Optional[TextLogisticModel] = None,
     ) -> None:
         self._config = config
@@ -52,7 +56,10 @@ class LogisticComponent(GraphComponent, IntentClassifier):
 
     @classmethod
     def create(
-        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
         execution_context: ExecutionContext,
     ) -> "LogisticComponent":
         return cls(config, model_storage, resource)
@@ -68,8 +75,12 @@ class LogisticComponent(GraphComponent, IntentClassifier):
 
     @classmethod
     def load(
-        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-        execution_context: ExecutionContext, **kwargs: Any,
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
     ) -> "LogisticComponent":
         try:
             with model_storage.read_from(resource) as model_dir:

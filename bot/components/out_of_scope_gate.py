@@ -12,6 +12,7 @@ evaluation/reports/scope_gate_cv.json): in 5-fold cross-validation over nlu_data
 779 held-out hotline turns of the gated intents that carry no entity to out_of_scope (0.5: 8), and
 still recognises 94% of the held-out out-of-scope examples.
 """
+
 from __future__ import annotations
 
 import logging
@@ -26,12 +27,15 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.logistic_component import INTENT_RANKING, LogisticComponent, sentence_vector
 from bot.components.scope_ranking import (
-    GATED_INTENTS, OUT_OF_SCOPE, gate_candidate, out_of_scope_first, scope_label,
+    GATED_INTENTS,
+    OUT_OF_SCOPE,
+    gate_candidate,
+    out_of_scope_first,
+    scope_label,
 )
 from bot.components.text_logistic import TextLogisticModel
 
 logger = logging.getLogger(__name__)
-
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -45,17 +49,17 @@ class OutOfScopeGate(LogisticComponent):
         return {"gated_intents": GATED_INTENTS, "threshold": 0.7, "C": 4.0}
 
     def train(self, training_data: TrainingData) -> Resource:
-        pairs = [
-            (m, vector) for m in training_data.intent_examples
-            if (vector := sentence_vector(m)) is not None
-        ]
+        pairs = [(m, vector) for m in training_data.intent_examples if (vector := sentence_vector(m)) is not None]
         labels = [scope_label(m.get(INTENT)) for m, _ in pairs]
         if len(set(labels)) < 2:
             logger.warning("OutOfScopeGate: needs out_of_scope and other examples; not trained")
             return self._resource
         self._model = TextLogisticModel.fit(
-            [m.get(TEXT) for m, _ in pairs], np.vstack([vector for _, vector in pairs]), labels,
-            C=float(self._config["C"]), class_weight="balanced",
+            [m.get(TEXT) for m, _ in pairs],
+            np.vstack([vector for _, vector in pairs]),
+            labels,
+            C=float(self._config["C"]),
+            class_weight="balanced",
         )
         logger.info("OutOfScopeGate trained on %d examples", len(pairs))
         self.persist()

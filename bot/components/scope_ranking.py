@@ -3,6 +3,7 @@
 Plain functions over Rasa's ranking dictionaries ({"name": …, "confidence": …}), with no Rasa
 import, so the rules can be unit-tested in the application environment.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List
@@ -13,7 +14,14 @@ OUT_OF_SCOPE = "out_of_scope"
 IN_SCOPE = "in_scope"
 # The intents that lead into the knowledge base, a form or a ticket lookup.
 GATED_INTENTS = [
-    "ask_info", "inform", "complain", "seek_help", "suggest", "praise", "ask_ticket_status", "urge_ticket",
+    "ask_info",
+    "inform",
+    "complain",
+    "seek_help",
+    "suggest",
+    "praise",
+    "ask_ticket_status",
+    "urge_ticket",
 ]
 
 

@@ -5,6 +5,7 @@ no Rasa import: the components hand it texts, jieba words and e5 vectors, so it 
 in the application environment. The model is stored as plain arrays (vocabularies, idf weights,
 coefficients) in a JSON and an NPZ file, not as a pickle.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,12 @@ def _char_vectorizer(vocabulary: Optional[Dict[str, int]] = None) -> TfidfVector
 def _word_vectorizer(vocabulary: Optional[Dict[str, int]] = None) -> TfidfVectorizer:
     # Input is the tokenizer's words joined by single spaces.
     return TfidfVectorizer(
-        analyzer="word", token_pattern=r"\S+", ngram_range=(1, 2), sublinear_tf=True,
-        lowercase=False, vocabulary=vocabulary,
+        analyzer="word",
+        token_pattern=r"\S+",
+        ngram_range=(1, 2),
+        sublinear_tf=True,
+        lowercase=False,
+        vocabulary=vocabulary,
     )
 
 
@@ -47,8 +52,13 @@ class TextLogisticModel:
 
     @classmethod
     def fit(
-        cls, texts: Sequence[str], vectors: np.ndarray, labels: Sequence[str], C: float,
-        word_texts: Optional[Sequence[str]] = None, class_weight: Optional[str] = None,
+        cls,
+        texts: Sequence[str],
+        vectors: np.ndarray,
+        labels: Sequence[str],
+        C: float,
+        word_texts: Optional[Sequence[str]] = None,
+        class_weight: Optional[str] = None,
     ) -> "TextLogisticModel":
         """Fits on texts, their sentence vectors and, when given, their words (space-joined)."""
         chars = _char_vectorizer()
@@ -60,7 +70,11 @@ class TextLogisticModel:
         classifier = LogisticRegression(C=C, max_iter=3000, class_weight=class_weight)
         classifier.fit(hstack(blocks).tocsr(), list(labels))
         return cls(
-            [str(c) for c in classifier.classes_], chars, words, classifier.coef_, classifier.intercept_,
+            [str(c) for c in classifier.classes_],
+            chars,
+            words,
+            classifier.coef_,
+            classifier.intercept_,
         )
 
     def probabilities(self, text: str, vector: np.ndarray, word_text: str = "") -> Dict[str, float]:
@@ -97,8 +111,11 @@ class TextLogisticModel:
         if "word_vocabulary" in meta:
             words = _fitted(_word_vectorizer(meta["word_vocabulary"]), arrays["word_idf"])
         return cls(
-            list(meta["classes"]), _fitted(_char_vectorizer(meta["char_vocabulary"]), arrays["char_idf"]),
-            words, arrays["coef"], arrays["intercept"],
+            list(meta["classes"]),
+            _fitted(_char_vectorizer(meta["char_vocabulary"]), arrays["char_idf"]),
+            words,
+            arrays["coef"],
+            arrays["intercept"],
         )
 
 

@@ -1,4 +1,5 @@
 """`hotline bench …`: benchmarks of the running assistant."""
+
 from __future__ import annotations
 
 import json
@@ -91,8 +92,12 @@ def bench_kb(
         fail(f"--engines: choose from {', '.join(ENGINES)}")
     try:
         report = run_kb_benchmark(
-            load_settings().model_dir, scale=scale, build_entries=build_entries, queries=queries,
-            engines=chosen, large_factor=large_factor,
+            load_settings().model_dir,
+            scale=scale,
+            build_entries=build_entries,
+            queries=queries,
+            engines=chosen,
+            large_factor=large_factor,
             progress=lambda step: None if as_json else console.print(f"[dim]… {step}[/dim]"),
         )
     except ModelNotBuiltError as error:
@@ -102,8 +107,18 @@ def bench_kb(
 
 
 KILL_SUMMARY_KEYS = (
-    "conversations", "turns", "kills", "accepted", "accepted_via_outbox", "cancelled", "ended_on_clear_message",
-    "unclear", "losses", "duplicates", "filed_but_not_told", "elapsed_seconds",
+    "conversations",
+    "turns",
+    "kills",
+    "accepted",
+    "accepted_via_outbox",
+    "cancelled",
+    "ended_on_clear_message",
+    "unclear",
+    "losses",
+    "duplicates",
+    "filed_but_not_told",
+    "elapsed_seconds",
 )
 
 
@@ -132,8 +147,9 @@ def bench_kill(
     if database not in ("sqlite", "postgres"):
         fail("--database: sqlite or postgres")
     target = out or PROJECT_ROOT / "evaluation" / "reports" / f"kill_test_{database}.json"
-    config = KillTestConfig(conversations=conversations, database=database, seed=seed, kills_every=kills_every,
-                            threads=threads, out=target)
+    config = KillTestConfig(
+        conversations=conversations, database=database, seed=seed, kills_every=kills_every, threads=threads, out=target
+    )
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("starting the processes …", total=conversations)

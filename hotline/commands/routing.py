@@ -3,6 +3,7 @@
 The lead registers these as ``hotline routing train|route``, ``hotline tickets import-history`` and
 ``hotline eval routing`` (see :data:`app` and the functions below).
 """
+
 from __future__ import annotations
 
 import json
@@ -126,17 +127,31 @@ def eval_routing(
         return
     from rich.table import Table
 
-    console.print(f"{dataset}: {result.rows} rows, train {result.train_size}, test {result.test_size}, skipped {result.skipped}")
+    console.print(
+        f"{dataset}: {result.rows} rows, train {result.train_size}, test {result.test_size}, skipped {result.skipped}"
+    )
     for variant, figures in result.metrics.items():
         console.print(f"  {variant:16s} " + "  ".join(f"{k}={v}" for k, v in figures.items()))
     table = Table("department", "precision", "recall", "F1", "support")
     for row in result.per_department:
-        table.add_row(row["department"], f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", str(row["support"]))
+        table.add_row(
+            row["department"],
+            f"{row['precision']:.3f}",
+            f"{row['recall']:.3f}",
+            f"{row['f1']:.3f}",
+            str(row["support"]),
+        )
     console.print(table)
-    console.print("review threshold → share to review / accuracy of the rest: " + "; ".join(
-        f"{row['threshold']:.1f}→{row['review_share']:.2f}/{row['auto_accuracy']:.3f}" for row in result.review_curve
-    ))
-    console.print("main confusions: " + "; ".join(f"{c['truth']}→{c['predicted']}×{c['count']}" for c in result.confusions))
+    console.print(
+        "review threshold → share to review / accuracy of the rest: "
+        + "; ".join(
+            f"{row['threshold']:.1f}→{row['review_share']:.2f}/{row['auto_accuracy']:.3f}"
+            for row in result.review_curve
+        )
+    )
+    console.print(
+        "main confusions: " + "; ".join(f"{c['truth']}→{c['predicted']}×{c['count']}" for c in result.confusions)
+    )
     for name, path in result.files.items():
         console.print(f"  {name}: {path}")
 

@@ -1,4 +1,5 @@
 """`hotline run`: all processes until Ctrl-C."""
+
 from __future__ import annotations
 
 import signal

@@ -1,4 +1,5 @@
 """`hotline tickets …`: work orders."""
+
 from __future__ import annotations
 
 import json
@@ -60,9 +61,7 @@ def tickets_sweep(as_json: bool = typer.Option(False, "--json", help="Print one 
     if as_json:
         doc = {
             "supervised": sorted(newly),
-            "overdue": [
-                {**asdict(order), "newly_supervised": order.number in newly} for order in result.overdue
-            ],
+            "overdue": [{**asdict(order), "newly_supervised": order.number in newly} for order in result.overdue],
         }
         typer.echo(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
         return
@@ -77,7 +76,9 @@ def tickets_sweep(as_json: bool = typer.Option(False, "--json", help="Print one 
 def tickets_token(
     name: str = typer.Argument(..., help="Department name (as in departments.yaml, aliases accepted) or agent name"),
     agent: bool = typer.Option(False, "--agent", help="An agent (坐席) token instead of a department token"),
-    revoke: bool = typer.Option(False, "--revoke", help="Revoke this name's tokens (environment ones too) instead of issuing one"),
+    revoke: bool = typer.Option(
+        False, "--revoke", help="Revoke this name's tokens (environment ones too) instead of issuing one"
+    ),
     days: int = typer.Option(90, "--days", min=1, help="Days until the new token expires"),
 ) -> None:
     """Issue an API token (printed once; only its SHA-256 hash is written to var/), or revoke a name's tokens."""
@@ -85,7 +86,13 @@ def tickets_token(
 
     from routing.directory import CityDirectory
     from tickets.tokens import (
-        Principal, TokenConfigError, environment_hashes, issue_token, local_tokens_file, now_utc, revoke_tokens,
+        Principal,
+        TokenConfigError,
+        environment_hashes,
+        issue_token,
+        local_tokens_file,
+        now_utc,
+        revoke_tokens,
     )
 
     settings = load_settings()
@@ -105,7 +112,8 @@ def tickets_token(
         count = revoke_tokens(path, name, kind, known_hashes=known)
         console.print(
             f"Revoked {count} token(s) of {name} in {path}; every token of {name} issued until now "
-            f"(including {len(known)} from the environment) is refused.", highlight=False,
+            f"(including {len(known)} from the environment) is refused.",
+            highlight=False,
         )
         return
     now = now_utc()
@@ -165,8 +173,9 @@ def tickets_redact(
     from tickets.errors import TicketError, WorkOrderNotFound
 
     try:
-        done = redact_caller_data(_open_store(), number, actor or f"cli:{getpass.getuser()}", reason,
-                                  load_settings().tracker_db_url)
+        done = redact_caller_data(
+            _open_store(), number, actor or f"cli:{getpass.getuser()}", reason, load_settings().tracker_db_url
+        )
     except WorkOrderNotFound:
         if as_json:
             typer.echo(json.dumps({"error": "not_found", "number": number}, ensure_ascii=False))
@@ -176,20 +185,30 @@ def tickets_redact(
         fail(error.message)
     order = done.order
     if as_json:
-        doc = {"number": order.number, "redacted_at": order.redacted_at, "already_redacted": done.already_redacted,
-               "conversation_events_deleted": done.conversation_events_deleted}
+        doc = {
+            "number": order.number,
+            "redacted_at": order.redacted_at,
+            "already_redacted": done.already_redacted,
+            "conversation_events_deleted": done.conversation_events_deleted,
+        }
         typer.echo(json.dumps(doc, ensure_ascii=False, default=str))
         return
     if done.already_redacted:
         console.print(f"工单{order.number}的个人信息此前已删除（{order.redacted_at:%Y-%m-%d %H:%M}）")
     else:
-        console.print(f"已删除工单{order.number}的个人信息（对话记录 {done.conversation_events_deleted} 条），并记录删除事件")
+        console.print(
+            f"已删除工单{order.number}的个人信息（对话记录 {done.conversation_events_deleted} 条），并记录删除事件"
+        )
 
 
 @app.command("purge")
 def tickets_purge(
-    days: int | None = typer.Option(None, "--days", help=f"Retention period in days (default: ${RETENTION_ENV} or {DEFAULT_RETENTION_DAYS})"),
-    tracker_db: str | None = typer.Option(None, "--tracker-db", help="Rasa's SQL tracker store URL, e.g. sqlite:///var/rasa_tracker.db"),
+    days: int | None = typer.Option(
+        None, "--days", help=f"Retention period in days (default: ${RETENTION_ENV} or {DEFAULT_RETENTION_DAYS})"
+    ),
+    tracker_db: str | None = typer.Option(
+        None, "--tracker-db", help="Rasa's SQL tracker store URL, e.g. sqlite:///var/rasa_tracker.db"
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
 ) -> None:
     """Retention: redact finished work orders, delete hand-offs and (with --tracker-db) Rasa

@@ -6,6 +6,7 @@ their structure. `import_source(path, fmt="auto")` picks the importer.
 Names are resolved lazily so that `python -m knowledge_base.importers.policy_documents`
 does not import the module twice.
 """
+
 from __future__ import annotations
 
 from importlib import import_module

@@ -6,6 +6,7 @@ Word tables become tab-separated lines (what the splitter reads as table rows); 
 become markdown headings. PDF text comes from pypdf's extraction, so scanned PDFs (images
 without a text layer) yield nothing and are reported as such.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator

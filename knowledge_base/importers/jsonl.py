@@ -4,6 +4,7 @@ Objects may use KnowledgeEntry's field names (what `hotline kb export` writes, w
 `source`), the Chinese column names a spreadsheet would use, or any names mapped with `--map`.
 A line that is not a JSON object or cannot become an entry is reported with its line number.
 """
+
 from __future__ import annotations
 
 import json
@@ -67,7 +68,9 @@ def import_jsonl(
             keys = tuple(sorted(record))
             try:
                 if keys not in columns_cache:
-                    columns_cache[keys] = resolve_columns(keys, {k: v for k, v in (mapping or {}).items() if k in record})
+                    columns_cache[keys] = resolve_columns(
+                        keys, {k: v for k, v in (mapping or {}).items() if k in record}
+                    )
                 entry = entry_from_values(map_row(record, columns_cache[keys]), name, default_kind)
             except (RowProblem, ValueError) as problem:
                 result.errors.append(RowError(name, number, str(problem)))

@@ -14,6 +14,7 @@ re-import yields the same ids.
 Run as a module to write a JSONL file:
     python -m knowledge_base.importers.policy_documents OUT.jsonl FILE... [--city 焦作市]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -97,7 +98,9 @@ _DEPARTMENT_RES = (
     re.compile(r"责任(?:单位|部门)\s*：\s*((?:[^。；\n（）]|（[^（）]*）)+)"),
     re.compile(r"[（]([^（）。；]{2,60}?)(?:牵头|负责)"),
 )
-_DEPARTMENT_TAIL_RE = re.compile(r"(?:负责|配合|按照?职责分工|按职责|等相关单位|等有关单位|等有关部门|等部门|等单位|等)$")
+_DEPARTMENT_TAIL_RE = re.compile(
+    r"(?:负责|配合|按照?职责分工|按职责|等相关单位|等有关单位|等有关部门|等部门|等单位|等)$"
+)
 _VALIDITY_WORD = r"(?:执行期限|实施期限|执行期|实施期|有效期|试行期|执行时间|实施时间)"
 _VALID_TO_RE = re.compile(
     rf"(?:{_VALIDITY_WORD}(?:为|延续|延长|暂定)?(?:至|到|截至|截止到?)"
@@ -118,6 +121,7 @@ _EFFECTIVE_FROM_RE = re.compile(rf"自\s*{DATE_PATTERN}\s*起(?:施行|实施|�
 
 
 # --------------------------------------------------------------------------- text
+
 
 def normalize_doc_number(text: str) -> str | None:
     """Return the first 文号 in `text` in canonical form (焦政办〔2024〕22号), or None."""
@@ -180,6 +184,7 @@ def _iso_date(match: re.Match[str]) -> str:
 
 # --------------------------------------------------------------------------- lines
 
+
 @dataclass(frozen=True)
 class Line:
     """One cleaned source line. `raw` keeps single spaces (joint issuers are space-separated)."""
@@ -229,6 +234,7 @@ def clean_lines(text: str) -> list[Line]:
 
 
 # --------------------------------------------------------------------------- documents
+
 
 @dataclass
 class RawDocument:
@@ -392,6 +398,7 @@ def split_documents(lines: Sequence[Line]) -> list[RawDocument]:
 
 # --------------------------------------------------------------------------- body parts
 
+
 @dataclass
 class Part:
     """A run of body lines: the notice, the text it issues, or an attachment."""
@@ -475,9 +482,7 @@ def _title_run(lines: Sequence[Line], index: int) -> tuple[str, int]:
 
 def _is_title_heading(line: Line) -> bool:
     """An unnumbered markdown heading that names a text ("……工作要点")."""
-    return line.heading and _marker(line.text) is None and len(line.text) <= 60 and bool(
-        TITLE_END_RE.search(line.text)
-    )
+    return line.heading and _marker(line.text) is None and len(line.text) <= 60 and bool(TITLE_END_RE.search(line.text))
 
 
 def _skip_listing(lines: Sequence[Line], index: int) -> int:
@@ -543,6 +548,7 @@ def split_parts(document: RawDocument) -> tuple[list[Part], str]:
 
 # --------------------------------------------------------------------------- paragraphs
 
+
 @dataclass(frozen=True)
 class Table:
     rows: tuple[tuple[str, ...], ...]
@@ -593,8 +599,10 @@ def _continues(previous: Line, current_text: str, line: Line) -> bool:
 
 def _is_list_line(line: Line) -> bool:
     """A short line with space-separated columns ("靳 莲 市统计局局长") from a name list."""
-    return len(line.text) <= 30 and re.search(rf"[{CJK}]\s[{CJK}]{{2,}}", line.raw) is not None and not (
-        _marker(line.text)
+    return (
+        len(line.text) <= 30
+        and re.search(rf"[{CJK}]\s[{CJK}]{{2,}}", line.raw) is not None
+        and not (_marker(line.text))
     )
 
 
@@ -630,6 +638,7 @@ def build_paragraphs(lines: Sequence[Line]) -> list[Paragraph]:
 
 
 # --------------------------------------------------------------------------- section tree
+
 
 @dataclass
 class Node:
@@ -729,6 +738,7 @@ def build_tree(paragraphs: Sequence[Paragraph]) -> Node:
 
 # --------------------------------------------------------------------------- emission
 
+
 @dataclass(frozen=True)
 class Section:
     """A chunk of text ready to become one entry."""
@@ -793,8 +803,14 @@ def _sections_for(
     department = _department("\n".join(paragraphs))
     for number, text in enumerate(chunks, start=1):
         yield Section(
-            path=path, label=label, heading=heading, text=text, keywords=keywords,
-            department=department, part=number, parts=len(chunks),
+            path=path,
+            label=label,
+            heading=heading,
+            text=text,
+            keywords=keywords,
+            department=department,
+            part=number,
+            parts=len(chunks),
         )
 
 
@@ -849,6 +865,7 @@ def _root_sections(root: Node, path: str, keywords: tuple[str, ...]) -> Iterator
 
 
 # --------------------------------------------------------------------------- entries
+
 
 def _department(text: str) -> str:
     for pattern in _DEPARTMENT_RES:
@@ -914,7 +931,7 @@ def _document_valid_to(paragraphs: Iterable[str], valid_from: str) -> str:
 
 
 def _region(issuer: str, city: str) -> str:
-    """"" for city-wide (and provincial) documents; a district or another city otherwise."""
+    """ "" for city-wide (and provincial) documents; a district or another city otherwise."""
     if "示范区" in issuer:
         return "示范区"
     match = _OTHER_CITY_RE.match(issuer)
@@ -944,9 +961,7 @@ def document_entries(document: RawDocument, city: str = "") -> Iterator[Knowledg
     parts, signed = split_parts(document)
     issued = document.date or signed
     trees = [(part, build_tree(build_paragraphs(part.lines))) for part in parts]
-    doc_valid_to = _document_valid_to(
-        (p for _, tree in trees for p in _all_paragraphs(tree)), issued
-    )
+    doc_valid_to = _document_valid_to((p for _, tree in trees for p in _all_paragraphs(tree)), issued)
     has_issued_text = any(not part.is_notice and not part.label for part in parts)
     document_key = document.doc_number or document.title
     seen: dict[tuple[str, int], int] = {}
@@ -975,6 +990,7 @@ def document_entries(document: RawDocument, city: str = "") -> Iterator[Knowledg
 
 
 # --------------------------------------------------------------------------- public API
+
 
 def read_documents(path: Path) -> list[RawDocument]:
     """The documents of one gazette file."""

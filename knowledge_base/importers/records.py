@@ -5,6 +5,7 @@ maps the usual names to entry fields and `--map 列名=field` adds or overrides 
 cannot become an entry raises `RowProblem` with a reason in Chinese (the staff who fix the
 spreadsheet read it); the importer records it with the row number and carries on.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -22,45 +23,117 @@ ProgressFn = Callable[[int], None]  # called with the number of rows just read
 # Entry fields a column can feed. `validity` is a combined 有效期 ("2024-01-01至2025-12-31",
 # "至2025年12月31日", "长期"); `ignore` drops a column.
 FIELDS: tuple[str, ...] = (
-    "id", "title", "questions", "answer", "plain_answer", "voice_answer", "department", "category",
-    "region", "keywords", "validity", "valid_from", "valid_to", "status", "kind", "source_title",
-    "source_doc_number", "source_issuer", "source_date", "source_section", "ignore",
+    "id",
+    "title",
+    "questions",
+    "answer",
+    "plain_answer",
+    "voice_answer",
+    "department",
+    "category",
+    "region",
+    "keywords",
+    "validity",
+    "valid_from",
+    "valid_to",
+    "status",
+    "kind",
+    "source_title",
+    "source_doc_number",
+    "source_issuer",
+    "source_date",
+    "source_section",
+    "ignore",
 )
 
 COLUMN_ALIASES: dict[str, str] = {
     # ids
-    "编号": "id", "id": "id", "ID": "id", "知识编号": "id", "序号id": "id",
+    "编号": "id",
+    "id": "id",
+    "ID": "id",
+    "知识编号": "id",
+    "序号id": "id",
     # title and question variants
-    "标题": "title", "名称": "title", "事项名称": "title", "知识标题": "title", "title": "title",
-    "问题": "questions", "常见问法": "questions", "相似问法": "questions", "问法": "questions",
-    "相似问题": "questions", "问题变体": "questions", "question": "questions", "questions": "questions",
+    "标题": "title",
+    "名称": "title",
+    "事项名称": "title",
+    "知识标题": "title",
+    "title": "title",
+    "问题": "questions",
+    "常见问法": "questions",
+    "相似问法": "questions",
+    "问法": "questions",
+    "相似问题": "questions",
+    "问题变体": "questions",
+    "question": "questions",
+    "questions": "questions",
     # answers
-    "答案": "answer", "回答": "answer", "答复": "answer", "标准答案": "answer", "答复内容": "answer",
+    "答案": "answer",
+    "回答": "answer",
+    "答复": "answer",
+    "标准答案": "answer",
+    "答复内容": "answer",
     "answer": "answer",
-    "白话答案": "plain_answer", "白话版": "plain_answer", "通俗答案": "plain_answer",
+    "白话答案": "plain_answer",
+    "白话版": "plain_answer",
+    "通俗答案": "plain_answer",
     "plain_answer": "plain_answer",
-    "语音答案": "voice_answer", "语音版": "voice_answer", "voice_answer": "voice_answer",
+    "语音答案": "voice_answer",
+    "语音版": "voice_answer",
+    "voice_answer": "voice_answer",
     # classification
-    "部门": "department", "责任部门": "department", "承办部门": "department", "主管部门": "department",
+    "部门": "department",
+    "责任部门": "department",
+    "承办部门": "department",
+    "主管部门": "department",
     "department": "department",
-    "分类": "category", "类别": "category", "知识分类": "category", "category": "category",
-    "地区": "region", "区域": "region", "适用地区": "region", "区县": "region", "region": "region",
-    "关键词": "keywords", "关键字": "keywords", "keywords": "keywords",
-    "状态": "status", "status": "status", "类型": "kind", "kind": "kind",
+    "分类": "category",
+    "类别": "category",
+    "知识分类": "category",
+    "category": "category",
+    "地区": "region",
+    "区域": "region",
+    "适用地区": "region",
+    "区县": "region",
+    "region": "region",
+    "关键词": "keywords",
+    "关键字": "keywords",
+    "keywords": "keywords",
+    "状态": "status",
+    "status": "status",
+    "类型": "kind",
+    "kind": "kind",
     # validity
-    "有效期": "validity", "validity": "validity",
-    "生效日期": "valid_from", "开始日期": "valid_from", "起始日期": "valid_from", "valid_from": "valid_from",
-    "失效日期": "valid_to", "截止日期": "valid_to", "结束日期": "valid_to", "有效期至": "valid_to",
+    "有效期": "validity",
+    "validity": "validity",
+    "生效日期": "valid_from",
+    "开始日期": "valid_from",
+    "起始日期": "valid_from",
+    "valid_from": "valid_from",
+    "失效日期": "valid_to",
+    "截止日期": "valid_to",
+    "结束日期": "valid_to",
+    "有效期至": "valid_to",
     "valid_to": "valid_to",
     # source
-    "来源": "source_title", "来源文件": "source_title", "政策依据": "source_title", "文件名称": "source_title",
+    "来源": "source_title",
+    "来源文件": "source_title",
+    "政策依据": "source_title",
+    "文件名称": "source_title",
     "source_title": "source_title",
-    "文号": "source_doc_number", "source_doc_number": "source_doc_number",
-    "发文单位": "source_issuer", "发布单位": "source_issuer", "发文机关": "source_issuer",
+    "文号": "source_doc_number",
+    "source_doc_number": "source_doc_number",
+    "发文单位": "source_issuer",
+    "发布单位": "source_issuer",
+    "发文机关": "source_issuer",
     "source_issuer": "source_issuer",
-    "发布日期": "source_date", "发文日期": "source_date", "成文日期": "source_date",
+    "发布日期": "source_date",
+    "发文日期": "source_date",
+    "成文日期": "source_date",
     "source_date": "source_date",
-    "章节": "source_section", "条款": "source_section", "source_section": "source_section",
+    "章节": "source_section",
+    "条款": "source_section",
+    "source_section": "source_section",
 }
 
 _OPEN_ENDED = {"长期", "长期有效", "永久", "永久有效", "无", "无期限", "不限", "-", "—", "/", "／"}
@@ -72,9 +145,19 @@ _DATE_RES = (
 _RANGE_RE = re.compile(r"^(.*?)\s*(?:至|到|~|～|—|--| - )\s*(.*)$")
 _REGION_CITYWIDE = {"全市", "市级", "市本级", "全域"}
 _STATUS_ALIASES = {
-    "发布": "published", "已发布": "published", "生效": "published", "有效": "published", "上线": "published",
-    "草稿": "draft", "待审核": "draft", "未发布": "draft",
-    "停用": "retired", "下线": "retired", "已废止": "retired", "废止": "retired", "失效": "retired",
+    "发布": "published",
+    "已发布": "published",
+    "生效": "published",
+    "有效": "published",
+    "上线": "published",
+    "草稿": "draft",
+    "待审核": "draft",
+    "未发布": "draft",
+    "停用": "retired",
+    "下线": "retired",
+    "已废止": "retired",
+    "废止": "retired",
+    "失效": "retired",
     "已失效": "retired",
 }
 _LIST_SPLIT_RE = re.compile(r"[\n|｜]+")
@@ -110,6 +193,7 @@ class ImportResult:
 
 
 # --------------------------------------------------------------------------- values
+
 
 def clean_cell(value: Any) -> Any:
     """Strip text (keeping Chinese punctuation as it is); numbers become text; dates stay dates."""
@@ -192,6 +276,7 @@ def parse_status(value: Any) -> str:
 
 
 # --------------------------------------------------------------------------- mapping
+
 
 def parse_mapping(pairs: Iterable[str]) -> dict[str, str]:
     """`["常见问法=questions", ...]` → {column: field}; raises ValueError for a bad pair or field."""

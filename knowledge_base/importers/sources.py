@@ -1,4 +1,5 @@
 """One entry point for every import format: pick the importer by format or file suffix."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping

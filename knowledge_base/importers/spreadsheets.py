@@ -4,6 +4,7 @@ The first non-empty row is the header. Row numbers in errors are the numbers a u
 Excel (header = row 1). CSV files may be UTF-8 (with or without BOM) or GB18030 (what Chinese
 Excel writes by default); the delimiter (comma, semicolon, tab) is detected.
 """
+
 from __future__ import annotations
 
 import csv
@@ -59,7 +60,7 @@ def _import_rows(
             collector = RowCollector(source_name, resolve_columns(header, mapping), default_kind)
             continue
         assert collector is not None
-        if len(cells) > len(header) and any(clean_cell(cell) for cell in cells[len(header):]):
+        if len(cells) > len(header) and any(clean_cell(cell) for cell in cells[len(header) :]):
             collector.error(number, f"比表头多出{len(cells) - len(header)}列（可能有未加引号的分隔符）")
             continue
         collector.add(number, dict(zip(header, cells)))
@@ -109,8 +110,9 @@ def import_xlsx(
             raise ValueError(f"{path}: no sheet {sheet!r}; sheets: {', '.join(workbook.sheetnames)}")
         worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
         first = worksheet.min_row or 1
-        rows = ((number, list(values)) for number, values in
-                enumerate(worksheet.iter_rows(values_only=True), start=first))
+        rows = (
+            (number, list(values)) for number, values in enumerate(worksheet.iter_rows(values_only=True), start=first)
+        )
         return _import_rows(rows, source_name or path.name, mapping, default_kind, progress)
     finally:
         workbook.close()

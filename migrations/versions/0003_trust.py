@@ -12,6 +12,7 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-08
 """
+
 from __future__ import annotations
 
 import secrets

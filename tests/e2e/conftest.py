@@ -3,6 +3,7 @@
 They run on free ports with a throwaway SQLite database and tracker store, and
 the tests talk to them over Rasa's REST channel like any client would.
 """
+
 from __future__ import annotations
 
 import uuid

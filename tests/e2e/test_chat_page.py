@@ -1,4 +1,5 @@
 """The chat page in a real headless Chromium, talking to the real assistant."""
+
 from __future__ import annotations
 
 import os
@@ -12,8 +13,13 @@ from hotline.processes import Supervisor, free_port, web_app
 pytestmark = pytest.mark.e2e
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 

@@ -1,4 +1,5 @@
 """Conversations with the real assistant over the REST channel."""
+
 from __future__ import annotations
 
 import re
@@ -76,20 +77,21 @@ def test_status_query_for_known_and_unknown_numbers(assistant) -> None:
 
 
 def _parse(assistant, text: str) -> dict:
-    return httpx.post(f"{assistant.rasa_url}/model/parse", json={"text": text}, params=assistant.rasa_api_params,
-                      timeout=60).json()
+    return httpx.post(
+        f"{assistant.rasa_url}/model/parse", json={"text": text}, params=assistant.rasa_api_params, timeout=60
+    ).json()
 
 
 # Letters written for this test only (not in nlu_data): each is a boundary case between the kinds.
 LETTERS = {
     "ask_info": "我家孩子今年九月上小学 户口在解放区 房子买在山阳区 房产证还没下来 "
-                "请问这种情况孩子能在山阳区报名入学吗 需要准备哪些材料",
+    "请问这种情况孩子能在山阳区报名入学吗 需要准备哪些材料",
     "complain": "丰泽小区南门外这半个月天天有大货车夜里两点还在卸建材 噪音吵得整栋楼睡不着 "
-                "找物业也不管 请有关部门尽快制止",
+    "找物业也不管 请有关部门尽快制止",
     "suggest": "现在办居住证要跑社区开证明 再去派出所排队 来回好几趟 "
-               "建议把居住证申请放到网上办 证件邮寄到家 方便我们外来务工人员",
+    "建议把居住证申请放到网上办 证件邮寄到家 方便我们外来务工人员",
     "seek_help": "我父亲上个月突发脑梗住院 已经花了八万多 家里还有两个孩子上学 "
-                 "我一个人打零工实在撑不住了 求政府帮帮我们家",
+    "我一个人打零工实在撑不住了 求政府帮帮我们家",
 }
 
 

@@ -1,4 +1,5 @@
 """The conversations a hotline really has, against the real Rasa server and action server."""
+
 from __future__ import annotations
 
 import re

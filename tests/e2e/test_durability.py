@@ -1,6 +1,7 @@
 """No caller frozen out, no complaint lost, with the real Rasa and action server (issue 14, item 9):
 a write lock held on the work-order database while one caller confirms a complaint and another
 reports a fire."""
+
 from __future__ import annotations
 
 import re

@@ -4,6 +4,7 @@ restarted during ten complaint conversations on SQLite; nothing the callers were
 The full runs (200 conversations, random kills of every process and the database, SQLite and
 PostgreSQL) are `hotline bench kill`; this one keeps `make test` under a few minutes.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,8 +21,9 @@ def test_killing_the_action_server_and_the_web_app_loses_nothing(tmp_path: Path)
     if not RASA_BIN.exists() or not RASA_MODEL.exists():
         pytest.fail("Rasa environment or trained model missing: run `make setup` first")
     # Ten conversations send about 45 messages: kill the action server at the 12th, the web app at the 30th.
-    config = KillTestConfig(conversations=10, database="sqlite", seed=1, threads=3,
-                            plan=((ACTION, 12), (WEB, 30)), workdir=tmp_path)
+    config = KillTestConfig(
+        conversations=10, database="sqlite", seed=1, threads=3, plan=((ACTION, 12), (WEB, 30)), workdir=tmp_path
+    )
     report = run_kill_test(config)
     summary = {key: report[key] for key in ("kills", "accepted", "losses", "duplicates", "unclear")}
     assert report["kills"] == {ACTION: 1, WEB: 1}, summary

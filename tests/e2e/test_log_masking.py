@@ -9,6 +9,7 @@ which Rasa logs with its own traceback. Then every log file is searched for the 
 width, escaped or not, with or without separators; the masked forms must be there (logging on).
 It also checks that the log files and the SQLite tracker store are readable by the owner only.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,7 +23,13 @@ import pytest
 
 from hotline.privacy import _fold
 from hotline.processes import (
-    RASA_BIN, RASA_MODEL, Supervisor, action_server, free_port, rasa_server, web_app,
+    RASA_BIN,
+    RASA_MODEL,
+    Supervisor,
+    action_server,
+    free_port,
+    rasa_server,
+    web_app,
 )
 
 pytestmark = pytest.mark.e2e
@@ -63,15 +70,20 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     blocker.write_text("a regular file: nothing can be created under it, not even by root")
     good_db = f"sqlite:///{workdir / 'hotline.db'}"
     common = {"HOTLINE_SESSION_SECRET": "e2e-log-masking-secret-0123456789", "HOTLINE_SWEEP_INTERVAL_SECONDS": "0"}
-    broken = {**common, "HOTLINE_DATABASE_URL": f"sqlite:///{blocker / 'hotline.db'}",
-              "HOTLINE_OUTBOX_DIR": str(blocker / "outbox"), "HOTLINE_LOG_LEVEL": "DEBUG"}
+    broken = {
+        **common,
+        "HOTLINE_DATABASE_URL": f"sqlite:///{blocker / 'hotline.db'}",
+        "HOTLINE_OUTBOX_DIR": str(blocker / "outbox"),
+        "HOTLINE_LOG_LEVEL": "DEBUG",
+    }
     action_port, rasa_port, web_port = free_port(), free_port(), free_port()
     tracker_db = workdir / "tracker.db"
     supervisor = Supervisor(workdir / "logs")
     specs = [
         action_server(action_port, broken),
-        rasa_server(rasa_port, action_port, tracker_db, {**common, "HOTLINE_DATABASE_URL": good_db,
-                                                         "LOG_LEVEL": "DEBUG"}),
+        rasa_server(
+            rasa_port, action_port, tracker_db, {**common, "HOTLINE_DATABASE_URL": good_db, "LOG_LEVEL": "DEBUG"}
+        ),
         web_app(web_port, rasa_port, {**common, "HOTLINE_DATABASE_URL": good_db}),
     ]
     try:
@@ -115,7 +127,7 @@ def test_no_phone_or_id_number_in_any_log(logs: dict[str, str]) -> None:
         for view in (text, folded):
             for secret in SECRETS:
                 found = secret.search(view)
-                assert found is None, f"{name}: {view[max(0, found.start() - 200):found.end() + 50]!r}"
+                assert found is None, f"{name}: {view[max(0, found.start() - 200) : found.end() + 50]!r}"
 
 
 def test_masked_numbers_are_logged(logs: dict[str, str]) -> None:

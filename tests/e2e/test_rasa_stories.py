@@ -3,6 +3,7 @@
 They need the trained model only (custom actions are not executed; the stories say which
 slots the actions set), so they run without the servers of the other end-to-end tests.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,9 +41,23 @@ def test_rasa_test_stories_all_pass(tmp_path: Path) -> None:
     out = tmp_path / "results"
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
     completed = subprocess.run(
-        [str(RASA_BIN), "test", "core", "--stories", str(STORIES), "--model", str(RASA_MODEL),
-         "--out", str(out), "--no-plot"],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900,
+        [
+            str(RASA_BIN),
+            "test",
+            "core",
+            "--stories",
+            str(STORIES),
+            "--model",
+            str(RASA_MODEL),
+            "--out",
+            str(out),
+            "--no-plot",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     failed = out / "failed_test_stories.yml"

@@ -3,6 +3,7 @@
 It records what it was sent and answers like the assistant's REST webhook: one text reply, or the
 hand-off reply with its agent summary (address and phone) for "转人工", after ``delay`` seconds.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,13 @@ class FakeRasa(BaseHTTPRequestHandler):
         if FakeRasa.silent:
             replies = []
         elif body["message"] == "转人工":
-            replies = [{"recipient_id": body["sender"], "text": "好的，正在为您转接人工客服，请稍候。",
-                        "custom": {"handoff": {"slots": {"phone": PHONE, "location": "塔南路1号"}}}}]
+            replies = [
+                {
+                    "recipient_id": body["sender"],
+                    "text": "好的，正在为您转接人工客服，请稍候。",
+                    "custom": {"handoff": {"slots": {"phone": PHONE, "location": "塔南路1号"}}},
+                }
+            ]
         else:
             replies = [{"recipient_id": body["sender"], "text": "好的，我来帮您看看。"}]
         payload = json.dumps(replies, ensure_ascii=False).encode("utf-8")

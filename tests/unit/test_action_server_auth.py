@@ -4,6 +4,7 @@ and does not echo the request (a caller's tracker) when an action fails.
 A real Sanic server built by ``actions.serve.build_app`` runs in a subprocess, with one test
 action instead of the warmed-up hotline actions.
 """
+
 from __future__ import annotations
 
 import os
@@ -47,9 +48,16 @@ Sanic.serve_single(primary=app)
 
 
 def _call(action: str, text: str) -> dict:
-    tracker = {"sender_id": "t", "slots": {}, "latest_message": {"text": text, "intent": {}, "entities": []},
-               "events": [], "paused": False, "followup_action": None, "active_loop": {},
-               "latest_action_name": None}
+    tracker = {
+        "sender_id": "t",
+        "slots": {},
+        "latest_message": {"text": text, "intent": {}, "entities": []},
+        "events": [],
+        "paused": False,
+        "followup_action": None,
+        "active_loop": {},
+        "latest_action_name": None,
+    }
     return {"next_action": action, "sender_id": "t", "tracker": tracker, "domain": {}, "version": "3.6.21"}
 
 
@@ -57,11 +65,20 @@ def _call(action: str, text: str) -> dict:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     port = free_port()
     log = tmp_path_factory.mktemp("action_server") / "action_server.log"
-    env = {**os.environ, "HOTLINE_ACTION_URL": "http://127.0.0.1:1/webhook", "HOTLINE_TRACKER_DB": ":memory:",
-           "HOTLINE_ACTION_TOKEN": TOKEN}
+    env = {
+        **os.environ,
+        "HOTLINE_ACTION_URL": "http://127.0.0.1:1/webhook",
+        "HOTLINE_TRACKER_DB": ":memory:",
+        "HOTLINE_ACTION_TOKEN": TOKEN,
+    }
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-c", SERVER, str(port), TOKEN], cwd=PROJECT_ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", SERVER, str(port), TOKEN],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

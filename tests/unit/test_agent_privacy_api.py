@@ -1,5 +1,6 @@
 """The agents' side of personal data: the hand-off queue, redaction through the API (work order and
 Rasa's tracker store alike) and the access log, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,11 @@ def tracker_url(tmp_path: Path) -> str:
     _tracker_metadata.create_all(engine)
     with engine.begin() as connection:
         for sender in ("caller-7", "someone-else"):
-            connection.execute(insert(TRACKER_EVENTS).values(
-                sender_id=sender, type_name="user", timestamp=1.0, data=json.dumps({"text": f"电话{PHONE}"})))
+            connection.execute(
+                insert(TRACKER_EVENTS).values(
+                    sender_id=sender, type_name="user", timestamp=1.0, data=json.dumps({"text": f"电话{PHONE}"})
+                )
+            )
     engine.dispose()
     return url
 
@@ -63,8 +67,9 @@ def test_agents_read_the_hand_off_queue_and_the_read_is_logged(api: TestClient, 
 
 def test_redaction_clears_the_order_and_the_conversation(api: TestClient, store: TicketStore, tracker_url: str) -> None:
     number = store.create_work_order(complaint(conversation_id="caller-7")).number
-    response = api.post(f"/api/agent/work-orders/{number}/redact", headers=bearer(AGENT),
-                        json={"reason": "来电人申请删除个人信息"})
+    response = api.post(
+        f"/api/agent/work-orders/{number}/redact", headers=bearer(AGENT), json={"reason": "来电人申请删除个人信息"}
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["phone"] is None and body["address"] is None and PHONE not in response.text

@@ -1,4 +1,5 @@
 """The clarify question actions/answer.py asks when two entries match about equally well."""
+
 from __future__ import annotations
 
 from actions.answer import clarify_question

@@ -1,4 +1,5 @@
 """The `hotline` command-line tool."""
+
 from __future__ import annotations
 
 import json
@@ -60,9 +61,18 @@ def test_tickets_show_json_and_unknown_number(tmp_path, monkeypatch) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
     order = TicketStore(url, prefix="JZ").create_work_order(
-        NewWorkOrder(kind="求助", description="小区停水两天了", district="解放区", address="民主路",
-                     phone="13912345678", department="水务公司", local_government=None,
-                     routing_reason="rule:water", needs_review=False, conversation_id="cli-1")
+        NewWorkOrder(
+            kind="求助",
+            description="小区停水两天了",
+            district="解放区",
+            address="民主路",
+            phone="13912345678",
+            department="水务公司",
+            local_government=None,
+            routing_reason="rule:water",
+            needs_review=False,
+            conversation_id="cli-1",
+        )
     )
     result = runner.invoke(app, ["tickets", "show", order.number, "--json"])
     assert result.exit_code == 0, result.output
@@ -76,12 +86,18 @@ def test_tickets_show_json_and_unknown_number(tmp_path, monkeypatch) -> None:
 
 
 def test_eval_reference_says_what_is_wrong_with_its_dataset(tmp_path) -> None:
-    missing = runner.invoke(app, ["eval", "reference", "--dataset", str(tmp_path / "nope.jsonl"), "--label-field", "type"])
+    missing = runner.invoke(
+        app, ["eval", "reference", "--dataset", str(tmp_path / "nope.jsonl"), "--label-field", "type"]
+    )
     assert missing.exit_code == 1 and "not found" in " ".join(missing.output.split())
     one_label = tmp_path / "one.jsonl"
-    one_label.write_text("\n".join(json.dumps({"text": f"路灯不亮第{i}次", "type": "投诉"}, ensure_ascii=False) for i in range(4)),
-                         encoding="utf-8")
-    result = runner.invoke(app, ["eval", "reference", "--dataset", str(one_label), "--label-field", "type", "--no-with-e5"])
+    one_label.write_text(
+        "\n".join(json.dumps({"text": f"路灯不亮第{i}次", "type": "投诉"}, ensure_ascii=False) for i in range(4)),
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        app, ["eval", "reference", "--dataset", str(one_label), "--label-field", "type", "--no-with-e5"]
+    )
     assert result.exit_code == 1 and "fewer than two labels" in " ".join(result.output.split())
 
 
@@ -90,8 +106,21 @@ def test_eval_reference_json_reports_each_feature_set(tmp_path) -> None:
     rows += [{"text": f"投诉楼下烧烤油烟太大{i}", "type": "投诉"} for i in range(6)]
     data = tmp_path / "two.jsonl"
     data.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in rows), encoding="utf-8")
-    result = runner.invoke(app, ["eval", "reference", "--dataset", str(data), "--label-field", "type",
-                                 "--folds", "3", "--no-with-e5", "--json"])
+    result = runner.invoke(
+        app,
+        [
+            "eval",
+            "reference",
+            "--dataset",
+            str(data),
+            "--label-field",
+            "type",
+            "--folds",
+            "3",
+            "--no-with-e5",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert doc["messages"] == 12 and [row["features"] for row in doc["rows"]] == ["chars"]

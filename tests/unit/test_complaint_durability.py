@@ -1,5 +1,6 @@
 """No complaint lost, nobody frozen out: the submit action against a real SQLite store that is
 down or locked, the durable outbox, and the hand-off queue (issue 14, items 2, 8 and 9)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -20,15 +21,30 @@ from tickets.outbox import Outbox
 from tickets.store import NewWorkOrder, TicketStore
 
 PHONE = "13912345678"
-SLOTS = {"complaint_confirmed": True, "order_kind": "投诉", "complaint_description": "小区门口烧烤摊半夜太吵",
-         "district": "山阳区", "location": "山阳区塔南路1号", "phone": PHONE}
+SLOTS = {
+    "complaint_confirmed": True,
+    "order_kind": "投诉",
+    "complaint_description": "小区门口烧烤摊半夜太吵",
+    "district": "山阳区",
+    "location": "山阳区塔南路1号",
+    "phone": PHONE,
+}
 
 
-def tracker(text: str = "对", intent: str = "affirm", slots: dict[str, Any] | None = None,
-            sender: str = "caller-1") -> Tracker:
+def tracker(
+    text: str = "对", intent: str = "affirm", slots: dict[str, Any] | None = None, sender: str = "caller-1"
+) -> Tracker:
     latest = {"text": text, "intent": {"name": intent}, "entities": []}
-    return Tracker(sender, dict(slots or {}), latest, [{"event": "user", "text": text, "parse_data": latest}],
-                   False, None, {}, "action_listen")
+    return Tracker(
+        sender,
+        dict(slots or {}),
+        latest,
+        [{"event": "user", "text": text, "parse_data": latest}],
+        False,
+        None,
+        {},
+        "action_listen",
+    )
 
 
 def submit(slots: dict[str, Any] = SLOTS, sender: str = "caller-1") -> tuple[str, list[dict]]:
@@ -44,8 +60,9 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(services, "ticket_store", lambda: store)
     outbox = Outbox(tmp_path / "outbox")
     monkeypatch.setattr(services, "outbox", lambda: outbox)
-    decision = SimpleNamespace(department="市城管局", local_government=None, reason="test", needs_review=False,
-                               tier=None, matter=None)
+    decision = SimpleNamespace(
+        department="市城管局", local_government=None, reason="test", needs_review=False, tier=None, matter=None
+    )
     monkeypatch.setattr(services, "router", lambda: SimpleNamespace(route=lambda text, district: decision))
     monkeypatch.setenv("HOTLINE_DB_DEADLINE_SECONDS", "0.5")
     yield path
@@ -95,8 +112,7 @@ def test_a_write_lock_does_not_freeze_the_action_server(db: Path) -> None:
         started = time.monotonic()
         dispatcher = CollectingDispatcher()
         fire = CollectingDispatcher()
-        submitting = asyncio.create_task(
-            complaint.ActionSubmitComplaint().run(dispatcher, tracker(slots=SLOTS), {}))
+        submitting = asyncio.create_task(complaint.ActionSubmitComplaint().run(dispatcher, tracker(slots=SLOTS), {}))
         await asyncio.sleep(0.05)
         conversation.ActionEmergency().run(fire, tracker("着火了，楼道里全是烟", "emergency", sender="other"), {})
         fire_after = time.monotonic() - started

@@ -1,4 +1,5 @@
 """Validation of what callers give the complaint form."""
+
 from __future__ import annotations
 
 import pytest

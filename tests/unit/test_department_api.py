@@ -1,4 +1,5 @@
 """The department/agent REST API end to end with TestClient, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import json
@@ -37,7 +38,9 @@ def api(store: TicketStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 def dispatched(api: TestClient, store: TicketStore, text: str = "烧烤摊夜间噪音", **fields: object) -> str:
     number = store.create_work_order(complaint(text, **fields)).number
-    response = api.post(f"/api/agent/work-orders/{number}/assign", json={"department": "市城管局"}, headers=bearer(AGENT))
+    response = api.post(
+        f"/api/agent/work-orders/{number}/assign", json={"department": "市城管局"}, headers=bearer(AGENT)
+    )
     assert response.status_code == 200, response.text
     return number
 
@@ -51,7 +54,10 @@ def test_tokens_are_required_and_checked(api: TestClient, store: TicketStore) ->
     # Agents are not departments and vice versa.
     assert api.get("/api/department/work-orders", headers=bearer(AGENT)).status_code == 403
     refused = api.post(f"/api/agent/work-orders/{number}/close", json={}, headers=bearer(CHENGGUAN))
-    assert refused.status_code == 403 and refused.json() == {"error": "forbidden", "message": "此接口仅限热线坐席使用。"}
+    assert refused.status_code == 403 and refused.json() == {
+        "error": "forbidden",
+        "message": "此接口仅限热线坐席使用。",
+    }
 
 
 def test_department_sees_only_its_own(api: TestClient, store: TicketStore) -> None:
@@ -80,21 +86,35 @@ def test_co_handling_local_government_sees_but_cannot_act(api: TestClient, store
 
 def test_department_flow_accept_extension_reply(api: TestClient, store: TicketStore) -> None:
     number = dispatched(api, store)
-    too_early = api.post(f"/api/department/work-orders/{number}/reply", json={"text": "已处理"}, headers=bearer(CHENGGUAN))
+    too_early = api.post(
+        f"/api/department/work-orders/{number}/reply", json={"text": "已处理"}, headers=bearer(CHENGGUAN)
+    )
     assert too_early.status_code == 409 and "“已转办”" in too_early.json()["message"]
     accepted = api.post(f"/api/department/work-orders/{number}/accept", headers=bearer(CHENGGUAN)).json()
     assert accepted["status"] == "办理中" and accepted["events"][-1]["action"] == "签收"
-    bad = api.post(f"/api/department/work-orders/{number}/extension", json={"days": 0, "reason": "x"}, headers=bearer(CHENGGUAN))
-    assert bad.status_code == 422 and bad.json()["error"] == "invalid_request" and "请求参数不正确" in bad.json()["message"]
-    asked = api.post(f"/api/department/work-orders/{number}/extension", json={"days": 3, "reason": "需检测"},
-                     headers=bearer(CHENGGUAN)).json()
+    bad = api.post(
+        f"/api/department/work-orders/{number}/extension", json={"days": 0, "reason": "x"}, headers=bearer(CHENGGUAN)
+    )
+    assert (
+        bad.status_code == 422
+        and bad.json()["error"] == "invalid_request"
+        and "请求参数不正确" in bad.json()["message"]
+    )
+    asked = api.post(
+        f"/api/department/work-orders/{number}/extension",
+        json={"days": 3, "reason": "需检测"},
+        headers=bearer(CHENGGUAN),
+    ).json()
     assert asked["extension_days"] == 3
     pending = api.get("/api/agent/work-orders", params={"extension_pending": "true"}, headers=bearer(AGENT)).json()
     assert [o["number"] for o in pending] == [number]
-    decided = api.post(f"/api/agent/work-orders/{number}/extension/decision", json={"approve": True},
-                       headers=bearer(AGENT)).json()
+    decided = api.post(
+        f"/api/agent/work-orders/{number}/extension/decision", json={"approve": True}, headers=bearer(AGENT)
+    ).json()
     assert decided["due_at"] > accepted["due_at"] and decided["events"][-1]["action"] == "延期批准"
-    replied = api.post(f"/api/department/work-orders/{number}/reply", json={"text": "已责令整改"}, headers=bearer(CHENGGUAN))
+    replied = api.post(
+        f"/api/department/work-orders/{number}/reply", json={"text": "已责令整改"}, headers=bearer(CHENGGUAN)
+    )
     assert replied.json()["status"] == "已答复"
 
 
@@ -102,13 +122,15 @@ def test_return_and_agent_reassign(api: TestClient, store: TicketStore) -> None:
     number = dispatched(api, store)
     no_reason = api.post(f"/api/department/work-orders/{number}/return", json={"reason": ""}, headers=bearer(CHENGGUAN))
     assert no_reason.status_code == 422
-    returned = api.post(f"/api/department/work-orders/{number}/return", json={"reason": "属环保职责"},
-                        headers=bearer(CHENGGUAN)).json()
+    returned = api.post(
+        f"/api/department/work-orders/{number}/return", json={"reason": "属环保职责"}, headers=bearer(CHENGGUAN)
+    ).json()
     assert returned["status"] == "退单"
     unknown = api.post(f"/api/agent/work-orders/{number}/assign", json={"department": "火星局"}, headers=bearer(AGENT))
     assert unknown.status_code == 422 and "不在本市部门目录" in unknown.json()["message"]
-    moved = api.post(f"/api/agent/work-orders/{number}/assign", json={"department": "市生态环境局"},
-                     headers=bearer(AGENT)).json()
+    moved = api.post(
+        f"/api/agent/work-orders/{number}/assign", json={"department": "市生态环境局"}, headers=bearer(AGENT)
+    ).json()
     assert moved["department"] == "市生态环境局" and moved["events"][-1]["action"] == "改派"
     assert api.get(f"/api/department/work-orders/{number}", headers=bearer(CHENGGUAN)).status_code == 404
     assert api.post(f"/api/department/work-orders/{number}/accept", headers=bearer(HUANJING)).status_code == 200
@@ -118,9 +140,11 @@ def test_agent_confirms_routing_of_orders_waiting_for_review(api: TestClient, st
     number = store.create_work_order(complaint("不确定归谁管", needs_review=True, department=None)).number
     waiting = api.get("/api/agent/work-orders", params={"needs_review": "true"}, headers=bearer(AGENT)).json()
     assert [o["number"] for o in waiting] == [number]
-    confirmed = api.post(f"/api/agent/work-orders/{number}/assign",
-                         json={"department": "城管局", "local_government": "山阳区人民政府", "note": "人工确认"},
-                         headers=bearer(AGENT)).json()
+    confirmed = api.post(
+        f"/api/agent/work-orders/{number}/assign",
+        json={"department": "城管局", "local_government": "山阳区人民政府", "note": "人工确认"},
+        headers=bearer(AGENT),
+    ).json()
     assert confirmed["status"] == "已转办" and confirmed["department"] == "市城管局"  # alias → canonical name
     assert confirmed["needs_review"] is False and "人工确认" in confirmed["events"][-1]["note"]
 
@@ -129,8 +153,11 @@ def test_callback_unsatisfied_reopens_then_close(api: TestClient, store: TicketS
     number = dispatched(api, store)
     api.post(f"/api/department/work-orders/{number}/accept", headers=bearer(CHENGGUAN))
     api.post(f"/api/department/work-orders/{number}/reply", json={"text": "已处理"}, headers=bearer(CHENGGUAN))
-    redo = api.post(f"/api/agent/work-orders/{number}/callback", json={"satisfied": False, "note": "仍然很吵"},
-                    headers=bearer(AGENT)).json()
+    redo = api.post(
+        f"/api/agent/work-orders/{number}/callback",
+        json={"satisfied": False, "note": "仍然很吵"},
+        headers=bearer(AGENT),
+    ).json()
     assert redo["status"] == "办理中" and [e["action"] for e in redo["events"]][-2:] == ["回访", "重办"]
     api.post(f"/api/department/work-orders/{number}/reply", json={"text": "再次处理"}, headers=bearer(CHENGGUAN))
     api.post(f"/api/agent/work-orders/{number}/callback", json={"satisfied": True}, headers=bearer(AGENT))
@@ -159,8 +186,16 @@ def test_unknown_number_and_openapi(api: TestClient) -> None:
     assert missing.status_code == 404 and "没有查到工单" in missing.json()["message"]
     schema = api.app.openapi()  # /openapi.json itself is served only with HOTLINE_API_DOCS
     summaries = {op["summary"] for path in schema["paths"].values() for op in path.values()}
-    assert {"本单位的工单列表", "签收工单", "退单（非本单位职责）", "答复工单", "申请延期",
-            "确认派单（转办/改派）", "审批延期申请", "记录回访结果"} <= summaries
+    assert {
+        "本单位的工单列表",
+        "签收工单",
+        "退单（非本单位职责）",
+        "答复工单",
+        "申请延期",
+        "确认派单（转办/改派）",
+        "审批延期申请",
+        "记录回访结果",
+    } <= summaries
     assert "HTTPBearer" in schema["components"]["securitySchemes"]
 
 
@@ -201,8 +236,9 @@ def test_lists_mask_personal_data_and_details_are_access_logged(api: TestClient,
 def test_a_nul_byte_in_a_reply_is_stripped_not_a_500(api: TestClient, store: TicketStore) -> None:
     number = dispatched(api, store)
     api.post(f"/api/department/work-orders/{number}/accept", headers=bearer(CHENGGUAN))
-    response = api.post(f"/api/department/work-orders/{number}/reply", headers=bearer(CHENGGUAN),
-                        json={"text": "已派人\x00修复路灯。"})
+    response = api.post(
+        f"/api/department/work-orders/{number}/reply", headers=bearer(CHENGGUAN), json={"text": "已派人\x00修复路灯。"}
+    )
     assert response.status_code == 200, response.text
     assert any(event["note"] == "已派人修复路灯。" for event in response.json()["events"])
     blank = api.post(f"/api/department/work-orders/{number}/reply", headers=bearer(CHENGGUAN), json={"text": "\x00"})

@@ -1,4 +1,5 @@
 """The custom actions of issue 5, run on hand-built trackers with fake domain services."""
+
 from __future__ import annotations
 
 import asyncio
@@ -57,8 +58,10 @@ class FakeOrder:
 
 class FakeStore:
     def __init__(self) -> None:
-        self.orders = {"JZ20261122-0001": FakeOrder("JZ20261122-0001"),
-                       "JZ20261122-0002": FakeOrder("JZ20261122-0002", status="已办结")}
+        self.orders = {
+            "JZ20261122-0001": FakeOrder("JZ20261122-0001"),
+            "JZ20261122-0002": FakeOrder("JZ20261122-0002", status="已办结"),
+        }
         self.appended: list[tuple] = []
         self.ratings: list[tuple] = []
 
@@ -104,8 +107,11 @@ def test_praise_and_suggestions_ask_for_no_place() -> None:
 
 def test_then_i_complain_reuses_the_question_before() -> None:
     form = complaint.ValidateComplaintForm()
-    earlier = {"event": "user", "text": "小区门口垃圾堆了一个礼拜没人清",
-               "parse_data": {"intent": {"name": "ask_info"}}}
+    earlier = {
+        "event": "user",
+        "text": "小区门口垃圾堆了一个礼拜没人清",
+        "parse_data": {"intent": {"name": "ask_info"}},
+    }
     tracker = make_tracker("那我要投诉", "complain", events=[earlier])
     result = asyncio.run(form.extract_complaint_description(CollectingDispatcher(), tracker, {}))
     assert result == {"complaint_description": "小区门口垃圾堆了一个礼拜没人清"}
@@ -113,10 +119,16 @@ def test_then_i_complain_reuses_the_question_before() -> None:
 
 def test_a_correction_at_the_read_back_asks_again() -> None:
     form = complaint.ValidateComplaintForm()
-    tracker = make_tracker("不对，是山阳区", "deny", slots={"requested_slot": "complaint_confirmed", "district": "山阳区"},
-                           entities=[{"entity": "district", "value": "山阳区"}])
+    tracker = make_tracker(
+        "不对，是山阳区",
+        "deny",
+        slots={"requested_slot": "complaint_confirmed", "district": "山阳区"},
+        entities=[{"entity": "district", "value": "山阳区"}],
+    )
     assert form.validate_complaint_confirmed(False, CollectingDispatcher(), tracker, {}) == {
-        "complaint_confirmed": None, "correction_asked": False}
+        "complaint_confirmed": None,
+        "correction_asked": False,
+    }
 
 
 def test_a_bare_no_asks_what_to_change_then_cancels() -> None:
@@ -125,14 +137,19 @@ def test_a_bare_no_asks_what_to_change_then_cancels() -> None:
     first = form.validate_complaint_confirmed(False, dispatcher, make_tracker("不对", "deny"), {})
     assert first == {"complaint_confirmed": None, "correction_asked": True} and "哪一项" in texts(dispatcher)
     second = form.validate_complaint_confirmed(
-        False, CollectingDispatcher(), make_tracker("不对", "deny", slots={"correction_asked": True}), {})
+        False, CollectingDispatcher(), make_tracker("不对", "deny", slots={"correction_asked": True}), {}
+    )
     assert second == {"complaint_confirmed": False}
 
 
 def test_a_corrected_address_replaces_the_location() -> None:
     form = complaint.ValidateComplaintForm()
-    tracker = make_tracker("地址错了 是塔北路88号", "deny", slots={"requested_slot": "complaint_confirmed"},
-                           entities=[{"entity": "address", "value": "塔北路88号"}])
+    tracker = make_tracker(
+        "地址错了 是塔北路88号",
+        "deny",
+        slots={"requested_slot": "complaint_confirmed"},
+        entities=[{"entity": "address", "value": "塔北路88号"}],
+    )
     assert asyncio.run(form.extract_location(CollectingDispatcher(), tracker, {})) == {"location": "塔北路88号"}
 
 
@@ -145,8 +162,16 @@ def _answered(score: float | None) -> dict[str, Any]:
 def test_two_failures_in_a_row_offer_a_human() -> None:
     action = conversation.ActionCheckAnswer()
     user = {"event": "user", "text": "问题", "parse_data": {"intent": {"name": "ask_info"}}}
-    tracker = Tracker("c", {"failure_count": 1.0}, {"text": "问题", "intent": {"name": "ask_info"}},
-                      [user, _answered(None)], False, None, {}, "action_answer_question")
+    tracker = Tracker(
+        "c",
+        {"failure_count": 1.0},
+        {"text": "问题", "intent": {"name": "ask_info"}},
+        [user, _answered(None)],
+        False,
+        None,
+        {},
+        "action_answer_question",
+    )
     dispatcher = CollectingDispatcher()
     slots = slot_values(action.run(dispatcher, tracker, {}))
     assert slots["offered_human"] is True
@@ -156,17 +181,32 @@ def test_two_failures_in_a_row_offer_a_human() -> None:
 def test_an_answer_resets_the_failures_and_keeps_the_candidates() -> None:
     action = conversation.ActionCheckAnswer()
     user = {"event": "user", "text": "问题", "parse_data": {"intent": {"name": "ask_info"}}}
-    tracker = Tracker("c", {"failure_count": 1.0}, {"text": "问题", "intent": {"name": "ask_info"}},
-                      [user, _answered(0.95)], False, None, {}, "action_answer_question")
+    tracker = Tracker(
+        "c",
+        {"failure_count": 1.0},
+        {"text": "问题", "intent": {"name": "ask_info"}},
+        [user, _answered(0.95)],
+        False,
+        None,
+        {},
+        "action_answer_question",
+    )
     slots = slot_values(action.run(CollectingDispatcher(), tracker, {}))
     assert slots["failure_count"] == 0.0 and slots["candidate_answers"] == [{"entry_id": "faq-1", "score": 0.95}]
 
 
 def test_the_handoff_summary_names_topic_slots_entities_and_candidates() -> None:
-    earlier = {"event": "user", "text": "我要投诉 山阳区路灯不亮",
-               "parse_data": {"intent": {"name": "complain"}, "entities": [{"entity": "district", "value": "山阳区"}]}}
-    tracker = make_tracker("转人工", "request_human", events=[earlier],
-                           slots={"complaint_description": "路灯不亮", "candidate_answers": [{"entry_id": "faq-9"}]})
+    earlier = {
+        "event": "user",
+        "text": "我要投诉 山阳区路灯不亮",
+        "parse_data": {"intent": {"name": "complain"}, "entities": [{"entity": "district", "value": "山阳区"}]},
+    }
+    tracker = make_tracker(
+        "转人工",
+        "request_human",
+        events=[earlier],
+        slots={"complaint_description": "路灯不亮", "candidate_answers": [{"entry_id": "faq-9"}]},
+    )
     summary = handoff.conversation_summary(tracker)
     assert summary["intent"] == "complain"
     assert summary["slots"]["complaint_description"] == "路灯不亮"
@@ -178,7 +218,9 @@ def test_the_handoff_summary_names_topic_slots_entities_and_candidates() -> None
 # ---- emergencies -------------------------------------------------------------------------------
 def test_emergency_gives_the_number_and_stops_the_form() -> None:
     dispatcher = CollectingDispatcher()
-    events = conversation.ActionEmergency().run(dispatcher, make_tracker("楼下着火了", "emergency", active_loop="complaint_form"), {})
+    events = conversation.ActionEmergency().run(
+        dispatcher, make_tracker("楼下着火了", "emergency", active_loop="complaint_form"), {}
+    )
     assert "119" in dispatcher.messages[0]["text"]
     assert dispatcher.messages[0]["custom"]["emergency"]["number"] == "119"
     assert any(e.get("event") == "active_loop" and e.get("name") is None for e in events)
@@ -187,14 +229,18 @@ def test_emergency_gives_the_number_and_stops_the_form() -> None:
 # ---- work orders ---------------------------------------------------------------------------------
 def test_urging_an_open_order_records_a_urge_event(store: FakeStore) -> None:
     dispatcher = CollectingDispatcher()
-    asyncio.run(ticket_status.ActionUrgeTicket().run(dispatcher, make_tracker("帮我催一下JZ20261122-0001", "urge_ticket"), {}))
+    asyncio.run(
+        ticket_status.ActionUrgeTicket().run(dispatcher, make_tracker("帮我催一下JZ20261122-0001", "urge_ticket"), {})
+    )
     assert store.appended == [("JZ20261122-0001", "催办", "caller", "帮我催一下JZ20261122-0001")]
     assert "已经为您催办" in texts(dispatcher)
 
 
 def test_a_closed_order_is_not_urged(store: FakeStore) -> None:
     dispatcher = CollectingDispatcher()
-    asyncio.run(ticket_status.ActionUrgeTicket().run(dispatcher, make_tracker("催一下JZ20261122-0002", "urge_ticket"), {}))
+    asyncio.run(
+        ticket_status.ActionUrgeTicket().run(dispatcher, make_tracker("催一下JZ20261122-0002", "urge_ticket"), {})
+    )
     assert store.appended == [] and "不能再催办" in texts(dispatcher)
 
 
@@ -216,12 +262,15 @@ def test_the_rating_is_stored_with_the_last_work_order(store: FakeStore) -> None
 def test_the_rating_form_reads_words_and_lets_the_caller_skip() -> None:
     form = conversation.ValidateSatisfactionForm()
     assert form.validate_satisfaction_score("非常满意", CollectingDispatcher(), make_tracker("非常满意"), {}) == {
-        "satisfaction_score": "5"}
+        "satisfaction_score": "5"
+    }
     assert form.validate_satisfaction_score("不评了", CollectingDispatcher(), make_tracker("不评了", "deny"), {}) == {
-        "satisfaction_score": "skipped"}
+        "satisfaction_score": "skipped"
+    }
     dispatcher = CollectingDispatcher()
     assert form.validate_satisfaction_score("嗯", dispatcher, make_tracker("嗯", "affirm"), {}) == {
-        "satisfaction_score": None}
+        "satisfaction_score": None
+    }
     assert "1到5" in texts(dispatcher)
 
 
@@ -229,8 +278,16 @@ def test_a_clarifying_question_is_no_failure_and_waits_for_the_choice() -> None:
     action = conversation.ActionCheckAnswer()
     user = {"event": "user", "text": "居住证", "parse_data": {"intent": {"name": "ask_info"}}}
     clarify = {"event": "bot", "text": "您问的是…", "data": {"custom": {"knowledge": {"clarify": ["a", "b"]}}}}
-    tracker = Tracker("c", {"failure_count": 1.0}, {"text": "居住证", "intent": {"name": "ask_info"}},
-                      [user, clarify], False, None, {}, "action_answer_question")
+    tracker = Tracker(
+        "c",
+        {"failure_count": 1.0},
+        {"text": "居住证", "intent": {"name": "ask_info"}},
+        [user, clarify],
+        False,
+        None,
+        {},
+        "action_answer_question",
+    )
     slots = slot_values(action.run(CollectingDispatcher(), tracker, {}))
     assert slots["awaiting_clarification"] is True and slots["failure_count"] == 0.0
     assert slots["candidate_answers"] == [{"entry_id": "a"}, {"entry_id": "b"}]
@@ -240,7 +297,9 @@ def test_a_short_reply_after_the_offer_hands_off(monkeypatch: pytest.MonkeyPatch
     from actions.short_reply import ActionShortReply
 
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(ActionShortReply().run(dispatcher, make_tracker("好", "affirm", slots={"offered_human": True}), {}))
+    events = asyncio.run(
+        ActionShortReply().run(dispatcher, make_tracker("好", "affirm", slots={"offered_human": True}), {})
+    )
     assert dispatcher.messages[0]["response"] == "utter_handoff" and "handoff" in dispatcher.messages[0]["custom"]
     assert slot_values(events)["offered_human"] is False
     dispatcher = CollectingDispatcher()
@@ -251,8 +310,11 @@ def test_a_short_reply_after_the_offer_hands_off(monkeypatch: pytest.MonkeyPatch
 def test_a_number_after_the_urge_question_urges(store: FakeStore) -> None:
     from actions.short_reply import ActionShortReply
 
-    asyncio.run(ActionShortReply().run(CollectingDispatcher(),
-                                       make_tracker("JZ20261122-0001", "inform", slots={"ticket_request": "urge"}), {}))
+    asyncio.run(
+        ActionShortReply().run(
+            CollectingDispatcher(), make_tracker("JZ20261122-0001", "inform", slots={"ticket_request": "urge"}), {}
+        )
+    )
     assert store.appended and store.appended[0][1] == "催办"
 
 

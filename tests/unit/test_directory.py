@@ -40,33 +40,54 @@ def test_directory_has_required_departments(directory: CityDirectory) -> None:
     names = {d.name for d in directory.departments}
     assert len(directory.departments) >= 25
     for required in [
-        "市市场监管局", "市人力资源社会保障局", "市住房公积金中心", "市城管局", "市生态环境局",
-        "市交通运输局", "市公安局", "市教育局", "市卫生健康委", "市医保局", "市住房城乡建设局",
-        "市自然资源和规划局", "市民政局", "市应急管理局", "市文化广电和旅游局", "市水利局",
-        "市税务局", "市行政审批政务信息管理局", "市12345政务服务便民热线中心",
-        "国网焦作供电公司", "中裕燃气", "水务公司", *DISTRICT_GOVERNMENTS.values(),
+        "市市场监管局",
+        "市人力资源社会保障局",
+        "市住房公积金中心",
+        "市城管局",
+        "市生态环境局",
+        "市交通运输局",
+        "市公安局",
+        "市教育局",
+        "市卫生健康委",
+        "市医保局",
+        "市住房城乡建设局",
+        "市自然资源和规划局",
+        "市民政局",
+        "市应急管理局",
+        "市文化广电和旅游局",
+        "市水利局",
+        "市税务局",
+        "市行政审批政务信息管理局",
+        "市12345政务服务便民热线中心",
+        "国网焦作供电公司",
+        "中裕燃气",
+        "水务公司",
+        *DISTRICT_GOVERNMENTS.values(),
     ]:
         assert required in names, required
     for department in directory.departments:
         assert department.kind and department.duties, department.name
 
 
-@pytest.mark.parametrize("alias, canonical", [
-    ("市场监管局", "市市场监管局"),
-    ("工商", "市市场监管局"),
-    ("人社局", "市人力资源社会保障局"),
-    ("社保局", "市人力资源社会保障局"),
-    ("公积金中心", "市住房公积金中心"),
-    ("市政务服务和大数据管理局", "市行政审批政务信息管理局"),
-    ("环保局", "市生态环境局"),
-    ("焦作市公安局", "市公安局"),
-    ("焦作城管局", "市城管局"),
-    ("交通运输局", "市交通运输局"),
-    ("  卫健委 ", "市卫生健康委"),
-    ("供电公司", "国网焦作供电公司"),
-    ("自来水公司", "水务公司"),
-    ("市城乡一体化示范区管委会", "示范区管委会"),
-])
+@pytest.mark.parametrize(
+    "alias, canonical",
+    [
+        ("市场监管局", "市市场监管局"),
+        ("工商", "市市场监管局"),
+        ("人社局", "市人力资源社会保障局"),
+        ("社保局", "市人力资源社会保障局"),
+        ("公积金中心", "市住房公积金中心"),
+        ("市政务服务和大数据管理局", "市行政审批政务信息管理局"),
+        ("环保局", "市生态环境局"),
+        ("焦作市公安局", "市公安局"),
+        ("焦作城管局", "市城管局"),
+        ("交通运输局", "市交通运输局"),
+        ("  卫健委 ", "市卫生健康委"),
+        ("供电公司", "国网焦作供电公司"),
+        ("自来水公司", "水务公司"),
+        ("市城乡一体化示范区管委会", "示范区管委会"),
+    ],
+)
 def test_department_by_name_or_alias(directory: CityDirectory, alias: str, canonical: str) -> None:
     found = directory.department(alias)
     assert found is not None and found.name == canonical
@@ -77,17 +98,20 @@ def test_unknown_department_is_none(directory: CityDirectory) -> None:
     assert directory.department("") is None
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("山阳区焦东路", "山阳区"),
-    ("在温县城关", "温县"),
-    ("我家在沁阳，停电了", "沁阳市"),
-    ("孟州市西虢镇", "孟州市"),
-    ("焦作市城乡一体化示范区文苑街道", "示范区"),
-    ("高新区那边", "示范区"),
-    ("我在博爱县城住", "博爱县"),
-    ("马村那边有人烧垃圾", "马村区"),
-    ("武陟县木城街道", "武陟县"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("山阳区焦东路", "山阳区"),
+        ("在温县城关", "温县"),
+        ("我家在沁阳，停电了", "沁阳市"),
+        ("孟州市西虢镇", "孟州市"),
+        ("焦作市城乡一体化示范区文苑街道", "示范区"),
+        ("高新区那边", "示范区"),
+        ("我在博爱县城住", "博爱县"),
+        ("马村那边有人烧垃圾", "马村区"),
+        ("武陟县木城街道", "武陟县"),
+    ],
+)
 def test_find_district(directory: CityDirectory, text: str, expected: str) -> None:
     assert directory.find_district(text) == expected
 
@@ -122,13 +146,13 @@ def test_name_lists_for_nlu(directory: CityDirectory) -> None:
 
 
 def test_duplicate_alias_is_rejected(tmp_path: Path) -> None:
-    (tmp_path / "city.yaml").write_text(
-        (CITY_DIR / "city.yaml").read_text(encoding="utf-8"), encoding="utf-8"
-    )
-    departments = {"departments": [
-        {"name": "市甲局", "kind": "甲", "duties": "甲", "aliases": ["同名"]},
-        {"name": "市乙局", "kind": "乙", "duties": "乙", "aliases": ["同名"]},
-    ]}
+    (tmp_path / "city.yaml").write_text((CITY_DIR / "city.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    departments = {
+        "departments": [
+            {"name": "市甲局", "kind": "甲", "duties": "甲", "aliases": ["同名"]},
+            {"name": "市乙局", "kind": "乙", "duties": "乙", "aliases": ["同名"]},
+        ]
+    }
     (tmp_path / "departments.yaml").write_text(yaml.safe_dump(departments, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ValueError, match="同名"):
         CityDirectory.load(tmp_path)

@@ -1,5 +1,6 @@
 """The e5 vectors of training examples are computed once per text (issue 15: an unchanged NLU is
 not embedded again). Runs in the Rasa environment, where the featurizer lives."""
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,9 @@ def test_training_texts_are_embedded_once(tmp_path) -> None:
     if not python.exists():
         pytest.skip("the Rasa environment is not built")
     env = {**os.environ, "HOTLINE_E5_CACHE_DIR": str(tmp_path / "e5"), "PYTHONPATH": str(PROJECT_ROOT)}
-    result = subprocess.run([str(python), "-c", SCRIPT], cwd=PROJECT_ROOT, env=env, capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        [str(python), "-c", SCRIPT], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["calls"] == [2, 1]  # the second training embeds only the new text

@@ -1,4 +1,5 @@
 """`eval retrieval` / `eval ood` commands on tiny home-made datasets (never the public ones)."""
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,16 @@ QA = [
     ("开饭店要办什么证", "开饭店需要营业执照和食品经营许可证。"),
     ("新生儿怎么上户口", "新生儿落户凭出生医学证明到派出所办理。"),
 ]
-OTHER = ["今天天气怎么样", "播放一首周杰伦的歌", "明天去北京的机票", "讲个笑话吧", "红烧肉怎么做",
-         "打开手机相册", "最近有什么好看的电影", "帮我订一个闹钟"]
+OTHER = [
+    "今天天气怎么样",
+    "播放一首周杰伦的歌",
+    "明天去北京的机票",
+    "讲个笑话吧",
+    "红烧肉怎么做",
+    "打开手机相册",
+    "最近有什么好看的电影",
+    "帮我订一个闹钟",
+]
 
 app = typer.Typer()
 app.command("retrieval")(retrieval)
@@ -40,8 +49,24 @@ def _write(path, rows) -> None:
 def test_retrieval_reports_metrics_and_writes_a_plot(tmp_path) -> None:
     data = tmp_path / "qa.jsonl"
     _write(data, [{"q": q, "a": a} for q, a in QA])
-    result = runner.invoke(app, ["retrieval", "--dataset", str(data), "--question-field", "q", "--answer-field", "a",
-                                 "--distractors", "20", "--out", str(tmp_path / "out"), "--no-cache", "--json"])
+    result = runner.invoke(
+        app,
+        [
+            "retrieval",
+            "--dataset",
+            str(data),
+            "--question-field",
+            "q",
+            "--answer-field",
+            "a",
+            "--distractors",
+            "20",
+            "--out",
+            str(tmp_path / "out"),
+            "--no-cache",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["questions"] == 4 and doc["entries"] == 4 and doc["distractors"] == 20
@@ -52,10 +77,12 @@ def test_retrieval_reports_metrics_and_writes_a_plot(tmp_path) -> None:
 
 def test_grouped_entries_hold_every_answer_of_their_document(tmp_path) -> None:
     data = tmp_path / "spans.jsonl"
-    rows = [{"question": "补贴标准是多少", "answer": "每人每月五百元", "doc": "d1"},
-            {"question": "补贴发多久", "answer": "最长六个月", "doc": "d1"},
-            {"question": "谁来发放", "answer": "每人每月五百元", "doc": "d1"},
-            {"question": "找哪个部门", "answer": "人社局", "doc": "d2"}]
+    rows = [
+        {"question": "补贴标准是多少", "answer": "每人每月五百元", "doc": "d1"},
+        {"question": "补贴发多久", "answer": "最长六个月", "doc": "d1"},
+        {"question": "谁来发放", "answer": "每人每月五百元", "doc": "d1"},
+        {"question": "找哪个部门", "answer": "人社局", "doc": "d2"},
+    ]
     _write(data, rows)
     entries, pairs = load_dataset(data, group_field="doc")
     assert len(entries) == 2
@@ -71,8 +98,10 @@ def test_ood_calibrates_on_one_half(tmp_path) -> None:
     _write(qa, [{"question": q, "answer": a} for q, a in QA])
     _write(other, [{"text": t} for t in OTHER])
     config = tmp_path / "search.yaml"
-    result = runner.invoke(app, ["ood", "--dataset", str(other), "--in-domain", str(qa), "--no-cache",
-                                 "--write-config", str(config), "--json"])
+    result = runner.invoke(
+        app,
+        ["ood", "--dataset", str(other), "--in-domain", str(qa), "--no-cache", "--write-config", str(config), "--json"],
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert set(doc["report_part"]) >= {"ood_wrongly_answered", "in_domain_answered"}

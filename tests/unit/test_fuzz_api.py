@@ -4,6 +4,7 @@ schemathesis, and the chat path with property-based messages through hypothesis.
 Whatever comes in: no 5xx, no stack trace, the JSON error contract, and no echo of a caller's
 personal data. The number of cases run is written to ``var/reports/fuzz_cases.json``.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -28,8 +29,16 @@ DEPARTMENT_TOKEN, AGENT_TOKEN = "dept-" + "d" * 40, "agent-" + "a" * 40
 CASES: Counter[str] = Counter()
 REPORT = PROJECT_ROOT / "var" / "reports" / "fuzz_cases.json"
 INJECTIONS = [
-    "'; DROP TABLE work_orders; --", "<script>alert(1)</script>", "{{7*7}}", "${jndi:ldap://x/a}",
-    "../../etc/passwd", "%00", "\x00", "\\u0000", "1' OR '1'='1", "<img src=x onerror=alert(1)>",
+    "'; DROP TABLE work_orders; --",
+    "<script>alert(1)</script>",
+    "{{7*7}}",
+    "${jndi:ldap://x/a}",
+    "../../etc/passwd",
+    "%00",
+    "\x00",
+    "\\u0000",
+    "1' OR '1'='1",
+    "<img src=x onerror=alert(1)>",
 ]
 PERSONAL = [PHONE, ID_NUMBER, "１３９１２３４５６７８", ADDRESS]
 
@@ -41,9 +50,13 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     database_url = f"sqlite:///{workdir / 'fuzz.db'}"
     with running_fake_rasa() as rasa_url:
         for name, value in {
-            "HOTLINE_DATABASE_URL": database_url, "HOTLINE_VAR_DIR": str(workdir / "var"),
-            "HOTLINE_RASA_URL": rasa_url, "HOTLINE_API_DOCS": "true", "HOTLINE_SWEEP_INTERVAL_SECONDS": "0",
-            "HOTLINE_CHAT_RATE": "100000/60", "HOTLINE_LOOKUP_RATE": "100000/60",
+            "HOTLINE_DATABASE_URL": database_url,
+            "HOTLINE_VAR_DIR": str(workdir / "var"),
+            "HOTLINE_RASA_URL": rasa_url,
+            "HOTLINE_API_DOCS": "true",
+            "HOTLINE_SWEEP_INTERVAL_SECONDS": "0",
+            "HOTLINE_CHAT_RATE": "100000/60",
+            "HOTLINE_LOOKUP_RATE": "100000/60",
             "HOTLINE_DEPARTMENT_TOKENS": json.dumps({"市城管局": DEPARTMENT_TOKEN}),
             "HOTLINE_AGENT_TOKENS": json.dumps({"坐席01": AGENT_TOKEN}),
         }.items():
@@ -56,9 +69,17 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         deps.clear()
         store = TicketStore(database_url, prefix="JZ")
         for index in range(3):
-            store.create_work_order(NewWorkOrder(
-                kind="投诉", description=f"楼道灯坏了，身份证{ID_NUMBER}，电话{PHONE}（{index}）", district="山阳区",
-                address=ADDRESS, phone=PHONE, department="市城管局", conversation_id=f"c{index}"))
+            store.create_work_order(
+                NewWorkOrder(
+                    kind="投诉",
+                    description=f"楼道灯坏了，身份证{ID_NUMBER}，电话{PHONE}（{index}）",
+                    district="山阳区",
+                    address=ADDRESS,
+                    phone=PHONE,
+                    department="市城管局",
+                    conversation_id=f"c{index}",
+                )
+            )
         store.close()
         yield webapp_module.create_app()
         deps.clear()
@@ -129,6 +150,8 @@ def test_chat_survives_any_message(app: object, message: str, surrogate: bool) -
 
 def test_zz_report_the_number_of_cases() -> None:
     REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(json.dumps({"total": sum(CASES.values()), "by_operation": dict(CASES)},
-                                 ensure_ascii=False, indent=1), encoding="utf-8")
+    REPORT.write_text(
+        json.dumps({"total": sum(CASES.values()), "by_operation": dict(CASES)}, ensure_ascii=False, indent=1),
+        encoding="utf-8",
+    )
     assert sum(CASES.values()) > 0

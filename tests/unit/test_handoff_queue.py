@@ -1,4 +1,5 @@
 """The hand-off queue: summaries for agents only (issue 14, item 2)."""
+
 from __future__ import annotations
 
 import threading

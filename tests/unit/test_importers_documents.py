@@ -1,4 +1,5 @@
 """Policy documents in Word and PDF form, and end dates (执行期限至 / 有效期至 / 有效期X年)."""
+
 from __future__ import annotations
 
 
@@ -26,12 +27,14 @@ def _pdf_bytes(lines: list[str]) -> bytes:
     """
     chars = sorted({char for line in lines for char in line})
     cid = {char: index + 1 for index, char in enumerate(chars)}
-    content = "BT /F1 12 Tf 14 TL 40 800 Td\n" + "".join(
-        "<" + "".join(f"{cid[c]:04X}" for c in line) + "> Tj T*\n" for line in lines
-    ) + "ET"
+    content = (
+        "BT /F1 12 Tf 14 TL 40 800 Td\n"
+        + "".join("<" + "".join(f"{cid[c]:04X}" for c in line) + "> Tj T*\n" for line in lines)
+        + "ET"
+    )
     blocks = "".join(
-        f"{len(chars[i:i + 100])} beginbfchar\n"
-        + "".join(f"<{cid[c]:04X}> <{ord(c):04X}>\n" for c in chars[i:i + 100])
+        f"{len(chars[i : i + 100])} beginbfchar\n"
+        + "".join(f"<{cid[c]:04X}> <{ord(c):04X}>\n" for c in chars[i : i + 100])
         + "endbfchar\n"
         for i in range(0, len(chars), 100)
     )
@@ -40,7 +43,8 @@ def _pdf_bytes(lines: list[str]) -> bytes:
         "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
         "/CMapName /Adobe-Identity-UCS def /CMapType 2 def\n"
         "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
-        + blocks + "endcmap CMapName currentdict /CMap defineresource pop end end"
+        + blocks
+        + "endcmap CMapName currentdict /CMap defineresource pop end end"
     )
     objects: list[bytes] = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -97,8 +101,10 @@ def test_docx_paragraphs_and_tables(tmp_path):
         if line != "一、适用范围":
             document.add_paragraph(line)
     table = document.add_table(rows=3, cols=3)
-    for row, cells in zip(table.rows, [("序号", "事项名称", "牵头部门"), ("1", "示例证明办理", "市示例局"),
-                                      ("2", "示例补贴申领", "市示例局")]):
+    for row, cells in zip(
+        table.rows,
+        [("序号", "事项名称", "牵头部门"), ("1", "示例证明办理", "市示例局"), ("2", "示例补贴申领", "市示例局")],
+    ):
         for cell, text in zip(row.cells, cells):
             cell.text = text
     path = tmp_path / "办法.docx"
@@ -134,16 +140,18 @@ def test_single_document_without_gazette_heading_uses_its_first_line(tmp_path):
     ],
 )
 def test_document_end_dates(sentence, valid_to):
-    text = "\n".join([
-        "焦作市示例局关于印发示例措施的通知",
-        "焦示〔2024〕9号",
-        "一、主要措施",
-        "对符合条件的示例主体按规定给予支持，各相关部门要加强协同配合，确保政策落实到位，让群众和企业切实受益。",
-        "二、其他",
-        sentence,
-        "焦作市示例局",
-        "2024年1月10日",
-    ])
+    text = "\n".join(
+        [
+            "焦作市示例局关于印发示例措施的通知",
+            "焦示〔2024〕9号",
+            "一、主要措施",
+            "对符合条件的示例主体按规定给予支持，各相关部门要加强协同配合，确保政策落实到位，让群众和企业切实受益。",
+            "二、其他",
+            sentence,
+            "焦作市示例局",
+            "2024年1月10日",
+        ]
+    )
     entries = list(iter_text_entries(text, "示例"))
     assert entries
     assert {e.valid_to for e in entries} == {valid_to}

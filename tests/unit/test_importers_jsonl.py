@@ -1,4 +1,5 @@
 """The JSONL importer: entry-shaped lines, spreadsheet-like keys, mapping, bad lines."""
+
 from __future__ import annotations
 
 import json
@@ -16,10 +17,20 @@ def _write(tmp_path: Path, lines: list[str]) -> Path:
 
 def test_exported_entries_round_trip(tmp_path):
     entry = KnowledgeEntry(
-        id="policy-demo-1", title="示例政策：一、", answer="示例内容。", kind="policy",
-        source=Source(title="示例办法", doc_number="焦示〔2024〕1号", issuer="示例局", date="2024-01-01", section="一、"),
-        questions=("问？",), valid_from="2024-01-01", valid_to="2025-12-31", status="draft",
-        keywords=("示例",), category="政策", region="温县",
+        id="policy-demo-1",
+        title="示例政策：一、",
+        answer="示例内容。",
+        kind="policy",
+        source=Source(
+            title="示例办法", doc_number="焦示〔2024〕1号", issuer="示例局", date="2024-01-01", section="一、"
+        ),
+        questions=("问？",),
+        valid_from="2024-01-01",
+        valid_to="2025-12-31",
+        status="draft",
+        keywords=("示例",),
+        category="政策",
+        region="温县",
     )
     result = import_jsonl(_write(tmp_path, [json.dumps(entry.to_dict(), ensure_ascii=False)]))
     assert result.errors == []
@@ -32,7 +43,9 @@ def test_question_answer_lines_and_bad_lines(tmp_path):
         "{not json",
         json.dumps(["a", "list"]),
         json.dumps({"question": "没有回答？"}, ensure_ascii=False),
-        json.dumps({"question": "示例问题二？", "answer": "示例回答二。", "valid_to": "2025年6月30日"}, ensure_ascii=False),
+        json.dumps(
+            {"question": "示例问题二？", "answer": "示例回答二。", "valid_to": "2025年6月30日"}, ensure_ascii=False
+        ),
         "",
         json.dumps({"question": "示例问题二？", "answer": "重复。"}, ensure_ascii=False),
     ]

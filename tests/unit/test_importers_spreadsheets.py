@@ -1,4 +1,5 @@
 """CSV and XLSX importers: the usual export columns, column mapping, dates, bad rows."""
+
 from __future__ import annotations
 
 from datetime import datetime

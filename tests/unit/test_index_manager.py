@@ -1,4 +1,5 @@
 """Incremental index updates, index type by size, hot reload — with the real e5 model."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -18,7 +19,9 @@ BASE = [
     KnowledgeEntry("permit", "餐饮服务许可", "开饭店需要办理营业执照和食品经营许可证。", SOURCE),
     KnowledgeEntry("fund", "公积金提取", "购房、租房可以申请提取住房公积金。", SOURCE),
 ]
-NEW = KnowledgeEntry("card", "社保卡补办", "社保卡丢失后可到银行网点挂失补办。", SOURCE, questions=("社保卡丢了怎么办",))
+NEW = KnowledgeEntry(
+    "card", "社保卡补办", "社保卡丢失后可到银行网点挂失补办。", SOURCE, questions=("社保卡丢了怎么办",)
+)
 
 
 @pytest.fixture(scope="module")
@@ -97,8 +100,9 @@ def test_ivf_index_is_tuned_against_exact_search_and_supports_removal(encoder: E
 def test_running_searcher_picks_up_a_new_index(encoder: Encoder, tmp_path) -> None:
     save_index(build_index(BASE, encoder), tmp_path, encoder.name)
     now = [0.0]
-    searcher = ReloadingSearcher(tmp_path, load_settings().model_dir, interval=5.0, clock=lambda: now[0],
-                                 background=False)
+    searcher = ReloadingSearcher(
+        tmp_path, load_settings().model_dir, interval=5.0, clock=lambda: now[0], background=False
+    )
     assert searcher.generation == 1
     assert searcher.searcher.kb.get("card") is None
     kb = build_index(BASE, encoder)

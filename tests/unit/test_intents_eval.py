@@ -1,4 +1,5 @@
 """Scoring of the intent evaluation (no Rasa server needed)."""
+
 from __future__ import annotations
 
 import json
@@ -6,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.intents_eval import LabelMap, RasaParser, RasaUnavailable, load_jsonl, plot_confusion, score_expected, score_labelled
+from evaluation.intents_eval import (
+    LabelMap,
+    RasaParser,
+    RasaUnavailable,
+    load_jsonl,
+    plot_confusion,
+    score_expected,
+    score_labelled,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MSGA_MAP = REPO_ROOT / "evaluation" / "label_maps" / "msga_type.yaml"
@@ -34,15 +43,23 @@ def test_labelled_scores(tmp_path: Path) -> None:
 
 
 def test_expected_share_counts_the_fallback() -> None:
-    result = score_expected(["a", "b", "c", "d"], ["out_of_scope", "nlu_fallback", "greet", "out_of_scope"],
-                            ["out_of_scope", "nlu_fallback"])
+    result = score_expected(
+        ["a", "b", "c", "d"],
+        ["out_of_scope", "nlu_fallback", "greet", "out_of_scope"],
+        ["out_of_scope", "nlu_fallback"],
+    )
     assert result.share == 0.75 and result.errors == [{"text": "c", "intent": "greet"}]
 
 
 def test_jsonl_rows_without_text_are_skipped(tmp_path: Path) -> None:
     path = tmp_path / "d.jsonl"
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in
-                              [{"text": "你好", "type": "咨询"}, {"text": "", "type": "建言"}]) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join(
+            json.dumps(r, ensure_ascii=False) for r in [{"text": "你好", "type": "咨询"}, {"text": "", "type": "建言"}]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     assert load_jsonl(path, "text", "type") == [("你好", "咨询")]
 
 
@@ -63,8 +80,19 @@ def test_the_commands_say_clearly_when_rasa_is_not_running(tmp_path: Path) -> No
     data = tmp_path / "d.jsonl"
     data.write_text(json.dumps({"text": "今天天气怎么样"}, ensure_ascii=False) + "\n", encoding="utf-8")
     runner = CliRunner()
-    result = runner.invoke(app, ["intents", "--dataset", str(data), "--expect", "out_of_scope",
-                                 "--rasa-url", "http://127.0.0.1:9", "--no-start-rasa"])
+    result = runner.invoke(
+        app,
+        [
+            "intents",
+            "--dataset",
+            str(data),
+            "--expect",
+            "out_of_scope",
+            "--rasa-url",
+            "http://127.0.0.1:9",
+            "--no-start-rasa",
+        ],
+    )
     assert result.exit_code == 1 and "Cannot reach the trained NLU" in " ".join(result.output.split())
     result = runner.invoke(app, ["intents", "--dataset", str(tmp_path / "missing.jsonl"), "--expect", "out_of_scope"])
     assert result.exit_code == 1 and "not found" in " ".join(result.output.split())

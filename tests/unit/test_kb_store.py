@@ -1,4 +1,5 @@
 """The SQL knowledge store: idempotent upserts, status, validity filters, export."""
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,9 @@ def _entry(entry_id: str, answer: str = "按规定办理。", **changes: object)
         id=entry_id,
         title=f"测试条目{entry_id}",
         answer=answer,
-        source=Source(title="测试来源", doc_number="测〔2024〕1号", issuer="测试单位", date="2024-01-02", section="一、"),
+        source=Source(
+            title="测试来源", doc_number="测〔2024〕1号", issuer="测试单位", date="2024-01-02", section="一、"
+        ),
         questions=("怎么办理？", "去哪里办？"),
         department="市测试局",
         keywords=("测试", "办理"),

@@ -2,6 +2,7 @@
 
 No process is started: the caller talks to an httpx MockTransport standing in for the web app.
 """
+
 from __future__ import annotations
 
 import httpx
@@ -23,12 +24,18 @@ from evaluation.kill_test import (
     make_scripts,
 )
 
-CREATED = ("您的诉求已受理，工单号是JZ20261207-0003。已转交市城管局办理，并同时交解放区人民政府属地处理。"
-           "承办部门会尽快联系您，您也可以随时报工单号查询进度。")
-DEFERRED = ("您反映的问题已经记录下来了，受理编号是7KQ3M9XH。系统正忙，工单号稍后生成，"
-            "您可以稍后凭受理编号和电话后四位查询进度，或拨打12345查询。")
-READ_BACK = ("我跟您核对一下：您反映的问题是“小区门口的路灯坏了”，地点是解放区民主路，联系电话是139 1234 5678。"
-             "信息没问题请说“对”，需要修改请说“不对”，也可以直接说正确的内容。")
+CREATED = (
+    "您的诉求已受理，工单号是JZ20261207-0003。已转交市城管局办理，并同时交解放区人民政府属地处理。"
+    "承办部门会尽快联系您，您也可以随时报工单号查询进度。"
+)
+DEFERRED = (
+    "您反映的问题已经记录下来了，受理编号是7KQ3M9XH。系统正忙，工单号稍后生成，"
+    "您可以稍后凭受理编号和电话后四位查询进度，或拨打12345查询。"
+)
+READ_BACK = (
+    "我跟您核对一下：您反映的问题是“小区门口的路灯坏了”，地点是解放区民主路，联系电话是139 1234 5678。"
+    "信息没问题请说“对”，需要修改请说“不对”，也可以直接说正确的内容。"
+)
 NO_REPLY = "抱歉，刚才没能处理好您的消息，请再说一遍；着急的话可以直接拨打12345。"  # webapp/chat.py
 SCRIPT = Script(0, "我要投诉，", "小区门口的路灯坏了一个多月了", "解放区", "民主路和平小区门口", "full", "13912345678")
 
@@ -69,20 +76,23 @@ def test_numbers_outside_an_acceptance_are_not_acceptances() -> None:
     assert accepted_reference("受理编号是7KQ3M0XH") is None  # 0 is not in the alphabet
 
 
-@pytest.mark.parametrize(("text", "step"), [
-    (CREATED, Step.ACCEPTED),
-    (DEFERRED, Step.ACCEPTED),
-    (READ_BACK, Step.CONFIRM),
-    ("好的，这次先不提交。如果需要重新反映，请直接说您遇到的问题。", Step.CANCELLED),
-    ("请问事情发生在什么地方？请说一下区县和具体地址，比如山阳区某某路某某小区。", Step.LOCATION),
-    ("好的，在解放区。请再说一下具体在哪条路、哪个小区或村", Step.DETAIL),
-    ("请问是在哪个区县？比如解放区、山阳区", Step.DISTRICT),
-    ("请留一个联系电话，方便承办部门联系您。", Step.PHONE),
-    ("这个号码好像不对。请说11位手机号", Step.PHONE),
-    ("好的，我来帮您登记。请您具体说一下遇到了什么问题。", Step.DESCRIPTION),
-    ("好的，哪一项需要改？请直接说正确的内容", Step.CORRECT),
-    ("请问有什么需要帮您的？", Step.UNKNOWN),
-])
+@pytest.mark.parametrize(
+    ("text", "step"),
+    [
+        (CREATED, Step.ACCEPTED),
+        (DEFERRED, Step.ACCEPTED),
+        (READ_BACK, Step.CONFIRM),
+        ("好的，这次先不提交。如果需要重新反映，请直接说您遇到的问题。", Step.CANCELLED),
+        ("请问事情发生在什么地方？请说一下区县和具体地址，比如山阳区某某路某某小区。", Step.LOCATION),
+        ("好的，在解放区。请再说一下具体在哪条路、哪个小区或村", Step.DETAIL),
+        ("请问是在哪个区县？比如解放区、山阳区", Step.DISTRICT),
+        ("请留一个联系电话，方便承办部门联系您。", Step.PHONE),
+        ("这个号码好像不对。请说11位手机号", Step.PHONE),
+        ("好的，我来帮您登记。请您具体说一下遇到了什么问题。", Step.DESCRIPTION),
+        ("好的，哪一项需要改？请直接说正确的内容", Step.CORRECT),
+        ("请问有什么需要帮您的？", Step.UNKNOWN),
+    ],
+)
 def test_classify(text: str, step: Step) -> None:
     assert classify(text) == step
 
@@ -116,8 +126,9 @@ def _web_app(answers: list[object]) -> httpx.MockTransport:
             return httpx.Response(item[0], json={"error": "x", "message": item[1]})
         headers = {"set-cookie": "hotline_conversation=web-abc.mac; Path=/api/; HttpOnly"}
         if item == NO_REPLY:
-            return httpx.Response(200, json={"replies": [{"text": item, "custom": {"no_reply": True}}]},
-                                  headers=headers)
+            return httpx.Response(
+                200, json={"replies": [{"text": item, "custom": {"no_reply": True}}]}, headers=headers
+            )
         return httpx.Response(200, json={"replies": [{"text": item}] if item else []}, headers=headers)
 
     return httpx.MockTransport(handle)
@@ -146,8 +157,15 @@ def test_a_conversation_goes_through_the_form_to_the_number() -> None:
 
 
 def test_the_caller_repeats_after_an_error_and_is_told_the_reference() -> None:
-    record = _call([READ_BACK, (503, "助手暂时无法响应，请稍后再试，或直接拨打12345。"),
-                    httpx.ConnectError("refused"), "", DEFERRED])
+    record = _call(
+        [
+            READ_BACK,
+            (503, "助手暂时无法响应，请稍后再试，或直接拨打12345。"),
+            httpx.ConnectError("refused"),
+            "",
+            DEFERRED,
+        ]
+    )
     assert [t.message for t in record.turns] == [SCRIPT.first_message, "对", "对", "对", "对"]
     assert [t.status for t in record.turns] == ["200", "503", "network", "200", "200"]
     assert record.repetitions == 3
@@ -174,15 +192,21 @@ def test_a_lost_context_is_told_again_then_given_up() -> None:
 
 
 # ---------------------------------------------------------------- accounting
-def _record(index: int, outcome: str = "accepted", numbers: tuple[str, ...] = (),
-            references: tuple[str, ...] = ()) -> ConversationRecord:
-    return ConversationRecord(index, SCRIPT, f"web-{index}", told_numbers=list(numbers),
-                              told_references=list(references), outcome=outcome)
+def _record(
+    index: int, outcome: str = "accepted", numbers: tuple[str, ...] = (), references: tuple[str, ...] = ()
+) -> ConversationRecord:
+    return ConversationRecord(
+        index, SCRIPT, f"web-{index}", told_numbers=list(numbers), told_references=list(references), outcome=outcome
+    )
 
 
 def test_accounting_with_nothing_lost() -> None:
-    records = [_record(0, numbers=("JZ20261207-0001",)), _record(1, references=("7KQ3M9XH",)),
-               _record(2, "cancelled"), _record(3, "clear_message")]
+    records = [
+        _record(0, numbers=("JZ20261207-0001",)),
+        _record(1, references=("7KQ3M9XH",)),
+        _record(2, "cancelled"),
+        _record(3, "clear_message"),
+    ]
     orders = [DbOrder("JZ20261207-0001", "AAAA2222", "web-0"), DbOrder("JZ20261207-0002", "7KQ3M9XH", "web-1")]
     result = account(records, orders)
     assert (result.accepted, result.via_outbox, result.cancelled, result.ended_on_clear_message) == (2, 1, 1, 1)
@@ -221,8 +245,10 @@ def test_unclear_conversations_and_untold_orders_are_reported() -> None:
 def test_report_counts(tmp_path) -> None:
     records = [_record(0, numbers=("JZ20261207-0001",)), _record(1, references=("7KQ3M9XH",))]
     records[0].turns = [TurnRecord("对", "200", [CREATED], 0.5, 1.0), TurnRecord("对", "503", ["x"], 0.1, 2.0, 1)]
-    kills = [kt.KillRecord("rasa", 3.0, [{"conversation": 0, "message": "对"}], 40.0),
-             kt.KillRecord("database", 9.0, [], 12.0)]
+    kills = [
+        kt.KillRecord("rasa", 3.0, [{"conversation": 0, "message": "对"}], 40.0),
+        kt.KillRecord("database", 9.0, [], 12.0),
+    ]
     orders = [DbOrder("JZ20261207-0001", "AAAA2222", "web-0"), DbOrder("JZ20261207-0002", "7KQ3M9XH", "web-1")]
     report = kt._report(kt.KillTestConfig(conversations=2), records, kills, orders, 0, [], 12.34, tmp_path)
     assert report["kills"] == {"rasa": 1, "database": 1} and report["kills_total"] == 2

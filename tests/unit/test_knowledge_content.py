@@ -1,4 +1,5 @@
 """Content checks for the Jiaozuo knowledge files: guides.yaml, services.yaml and faq.yaml."""
+
 from __future__ import annotations
 
 import re
@@ -68,6 +69,7 @@ def faqs() -> list[KnowledgeEntry]:
 
 # ------------------------------------------------------------------ guides
 
+
 def test_all_21_annex_items_have_a_guide_with_the_table_lead(guides):
     leads = {guide.name: guide.lead_department for guide in guides}
     assert leads == ANNEX_LEADS
@@ -83,8 +85,15 @@ def test_guide_required_fields_are_filled(guides):
     for guide in guides:
         for name in ("summary", "who", "time_limit", "fee", "lead_department"):
             assert getattr(guide, name).strip(), f"{guide.id}: empty {name}"
-        for name in ("conditions", "materials", "how_and_where", "steps",
-                     "partner_departments", "sub_items", "keywords"):
+        for name in (
+            "conditions",
+            "materials",
+            "how_and_where",
+            "steps",
+            "partner_departments",
+            "sub_items",
+            "keywords",
+        ):
             assert getattr(guide, name), f"{guide.id}: empty {name}"
         assert len(guide.questions) >= 5, guide.id
         assert guide.launch in {"2024年10月底前", "2024年12月底前"}, guide.id
@@ -138,9 +147,7 @@ def test_plain_text_has_sections_and_lead_department(guides):
 def test_plain_text_names_each_partner_once(guides):
     for guide in guides:
         text = render_plain_text(guide)
-        partners_line = next(
-            (line for line in text.splitlines() if line.startswith("一起办理的部门")), ""
-        )
+        partners_line = next((line for line in text.splitlines() if line.startswith("一起办理的部门")), "")
         names = [name for name in partners_line.removeprefix("一起办理的部门：").rstrip("。").split("、") if name]
         assert len(names) == len(set(names)), guide.id
         assert guide.lead_department not in names, guide.id
@@ -158,6 +165,7 @@ def test_voice_answer_is_short_spoken_text(guides):
 
 
 # ------------------------------------------------------------------ faq
+
 
 def test_at_least_45_faq_entries(faqs):
     assert len(faqs) >= 45
@@ -226,22 +234,52 @@ def test_faq_numbers_match_the_corpus(faqs):
 
 def test_required_topics_are_covered(faqs):
     text = "\n".join(entry.title + entry.answer + "".join(entry.keywords) for entry in faqs)
-    for topic in ("创业担保贷款", "见习补贴", "扩岗", "零门槛落户", "144小时", "非道路移动机械",
-                  "建筑控制区", "免申即享", "消防安全明白人", "公交", "四进", "排污口",
-                  "行政复议", "经济普查", "有诉即办", "12345", "一件事一次办", "交房即交证",
-                  "免证可办"):
+    for topic in (
+        "创业担保贷款",
+        "见习补贴",
+        "扩岗",
+        "零门槛落户",
+        "144小时",
+        "非道路移动机械",
+        "建筑控制区",
+        "免申即享",
+        "消防安全明白人",
+        "公交",
+        "四进",
+        "排污口",
+        "行政复议",
+        "经济普查",
+        "有诉即办",
+        "12345",
+        "一件事一次办",
+        "交房即交证",
+        "免证可办",
+    ):
         assert topic in text, topic
     assert any(entry.region == "示范区" for entry in faqs)
 
 
 def test_regions_are_known_districts(faqs):
-    known = {"", "解放区", "山阳区", "中站区", "马村区", "示范区", "修武县", "博爱县",
-             "武陟县", "温县", "沁阳市", "孟州市"}
+    known = {
+        "",
+        "解放区",
+        "山阳区",
+        "中站区",
+        "马村区",
+        "示范区",
+        "修武县",
+        "博爱县",
+        "武陟县",
+        "温县",
+        "沁阳市",
+        "孟州市",
+    }
     for entry in faqs:
         assert entry.region in known, entry.id
 
 
 # ------------------------------------------------------------------ validation
+
 
 def _write_faq(tmp_path: Path, body: str) -> Path:
     path = tmp_path / "faq.yaml"
@@ -272,16 +310,22 @@ def test_valid_record_loads(tmp_path):
 @pytest.mark.parametrize(
     "bad_record, problem",
     [
-        ("  - id: faq-broken\n    title: 缺答案\n    questions: [问？]\n"
-         "    source: {title: 文件}\n", "answer"),
-        ("  - id: faq-broken\n    title: 日期错\n    questions: [问？]\n    answer: 答。\n"
-         "    valid_from: 2023-13-40x\n    source: {title: 文件}\n", "valid_from"),
+        ("  - id: faq-broken\n    title: 缺答案\n    questions: [问？]\n    source: {title: 文件}\n", "answer"),
+        (
+            "  - id: faq-broken\n    title: 日期错\n    questions: [问？]\n    answer: 答。\n"
+            "    valid_from: 2023-13-40x\n    source: {title: 文件}\n",
+            "valid_from",
+        ),
         ("  - id: faq-broken\n    title: 没来源\n    questions: [问？]\n    answer: 答。\n", "source"),
-        ("  - id: faq-broken\n    title: 没问题\n    questions: []\n    answer: 答。\n"
-         "    source: {title: 文件}\n", "questions"),
-        ("  - id: faq-broken\n    title: 日期颠倒\n    questions: [问？]\n    answer: 答。\n"
-         "    valid_from: \"2024-01-01\"\n    valid_to: \"2023-01-01\"\n    source: {title: 文件}\n",
-         "valid_from"),
+        (
+            "  - id: faq-broken\n    title: 没问题\n    questions: []\n    answer: 答。\n    source: {title: 文件}\n",
+            "questions",
+        ),
+        (
+            "  - id: faq-broken\n    title: 日期颠倒\n    questions: [问？]\n    answer: 答。\n"
+            '    valid_from: "2024-01-01"\n    valid_to: "2023-01-01"\n    source: {title: 文件}\n',
+            "valid_from",
+        ),
     ],
 )
 def test_bad_record_raises_value_error_naming_its_id(tmp_path, bad_record, problem):
@@ -302,9 +346,25 @@ def test_duplicate_faq_id_raises(tmp_path):
 
 SERVICES_PATH = KNOWLEDGE_DIR / "services.yaml"
 SERVICE_TOPICS = (
-    "社保卡", "公积金提取", "居住证", "身份证", "户口迁移", "居民医保", "异地就医", "灵活就业",
-    "失业保险金", "个体工商户", "创业担保贷款", "不动产登记", "低保", "高龄津贴", "新生儿",
-    "入学", "残疾人证", "驾驶证", "出入境",
+    "社保卡",
+    "公积金提取",
+    "居住证",
+    "身份证",
+    "户口迁移",
+    "居民医保",
+    "异地就医",
+    "灵活就业",
+    "失业保险金",
+    "个体工商户",
+    "创业担保贷款",
+    "不动产登记",
+    "低保",
+    "高龄津贴",
+    "新生儿",
+    "入学",
+    "残疾人证",
+    "驾驶证",
+    "出入境",
 )
 
 
@@ -328,8 +388,15 @@ def test_services_cover_the_frequent_topics(services):
 
 def test_services_are_complete_and_cautious(services):
     known_departments = {
-        "市人力资源社会保障局", "市住房公积金中心", "市公安局", "市医保局", "市市场监管局", "市自然资源和规划局",
-        "市民政局", "市残联", "市教育局",
+        "市人力资源社会保障局",
+        "市住房公积金中心",
+        "市公安局",
+        "市医保局",
+        "市市场监管局",
+        "市自然资源和规划局",
+        "市民政局",
+        "市残联",
+        "市教育局",
     }
     for service in services:
         assert service.id.startswith("service-"), service.id
@@ -349,7 +416,16 @@ def test_every_guide_renders_formal_plain_and_voice(guides, services):
     for guide in [*guides, *services]:
         entry = guide_to_entry(guide)
         assert entry.answer == render_formal_text(guide)
-        for heading in ("适用对象", "办理条件", "所需材料", "办理方式和地点", "办理流程", "办理时限", "收费标准", "牵头部门"):
+        for heading in (
+            "适用对象",
+            "办理条件",
+            "所需材料",
+            "办理方式和地点",
+            "办理流程",
+            "办理时限",
+            "收费标准",
+            "牵头部门",
+        ):
             assert heading in entry.answer, f"{guide.id}: {heading}"
         assert entry.plain_answer == render_plain_text(guide)
         assert "谁能办" in entry.plain_answer
@@ -389,7 +465,9 @@ def test_spoken_form_shortens_and_cleans():
 
 
 def test_faq_voice_field_overrides_the_derived_one(tmp_path):
-    record = GOOD_RECORD.replace("    answer: 第一句。第二句。\n", "    answer: 第一句。第二句。\n    voice: 手写的语音答案。\n")
+    record = GOOD_RECORD.replace(
+        "    answer: 第一句。第二句。\n", "    answer: 第一句。第二句。\n    voice: 手写的语音答案。\n"
+    )
     entries = faq_entries(_write_faq(tmp_path, "faq:\n" + record))
     assert entries[0].voice_answer == "手写的语音答案。"
     derived = faq_entries(_write_faq(tmp_path, "faq:\n" + GOOD_RECORD))

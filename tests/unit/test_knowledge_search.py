@@ -1,4 +1,5 @@
 """Hybrid search, filters and the answer / clarify / not-sure / expired decision, with the real e5 model."""
+
 from __future__ import annotations
 
 import json
@@ -12,21 +13,52 @@ from knowledge_base.entry import KnowledgeEntry, Source
 from knowledge_base.index import IndexNotBuiltError, build_index
 from knowledge_base.index_files import FORMAT_VERSION, load_index, save_index
 from knowledge_base.search import (
-    ANSWER, CLARIFY, EXPIRED, UNSURE, Hit, KnowledgeSearcher, Thresholds, load_thresholds,
+    ANSWER,
+    CLARIFY,
+    EXPIRED,
+    UNSURE,
+    Hit,
+    KnowledgeSearcher,
+    Thresholds,
+    load_thresholds,
 )
 
 SOURCE = Source(title="测试文件", doc_number="测〔2024〕1号")
 ENTRIES = [
-    KnowledgeEntry("loan", "创业担保贷款额度", "个人创业担保贷款最高额度为30万元。", SOURCE,
-                   questions=("创业贷款最多能贷多少钱",)),
-    KnowledgeEntry("visa", "过境免签停留时间", "符合条件的外国人可在144小时内免签过境停留。", SOURCE,
-                   questions=("外国人过境免签能待几天",)),
-    KnowledgeEntry("old", "2023年青年就业见习补贴", "2023年见习补贴标准为每人每月若干元。", SOURCE,
-                   questions=("就业见习补贴怎么申请",), valid_to="2023-12-31"),
-    KnowledgeEntry("future", "2030年新能源车置换补贴", "2030年起置换新能源汽车可申请补贴。", SOURCE,
-                   questions=("新能源车置换补贴怎么领",), valid_from="2030-01-01"),
-    KnowledgeEntry("parking-a", "山阳区占道停车收费标准", "山阳区道路停车泊位白天每小时收费2元。", SOURCE,
-                   questions=("山阳区路边停车怎么收费",), region="山阳区"),
+    KnowledgeEntry(
+        "loan", "创业担保贷款额度", "个人创业担保贷款最高额度为30万元。", SOURCE, questions=("创业贷款最多能贷多少钱",)
+    ),
+    KnowledgeEntry(
+        "visa",
+        "过境免签停留时间",
+        "符合条件的外国人可在144小时内免签过境停留。",
+        SOURCE,
+        questions=("外国人过境免签能待几天",),
+    ),
+    KnowledgeEntry(
+        "old",
+        "2023年青年就业见习补贴",
+        "2023年见习补贴标准为每人每月若干元。",
+        SOURCE,
+        questions=("就业见习补贴怎么申请",),
+        valid_to="2023-12-31",
+    ),
+    KnowledgeEntry(
+        "future",
+        "2030年新能源车置换补贴",
+        "2030年起置换新能源汽车可申请补贴。",
+        SOURCE,
+        questions=("新能源车置换补贴怎么领",),
+        valid_from="2030-01-01",
+    ),
+    KnowledgeEntry(
+        "parking-a",
+        "山阳区占道停车收费标准",
+        "山阳区道路停车泊位白天每小时收费2元。",
+        SOURCE,
+        questions=("山阳区路边停车怎么收费",),
+        region="山阳区",
+    ),
     KnowledgeEntry("draft", "草稿条目", "尚未发布的内容。", SOURCE, status="draft"),
 ]
 

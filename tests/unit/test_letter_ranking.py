@@ -1,4 +1,5 @@
 """The arithmetic that merges LetterTypeClassifier's choice into DIET's ranking."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """BM25 over jieba words and character bigrams; dense + lexical fusion."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """The work-order lifecycle on SQLite and PostgreSQL: transitions, 退单→改派, 延期, 督办, 重办."""
+
 from __future__ import annotations
 
 import itertools
@@ -39,12 +40,21 @@ def _to(life: WorkOrderLifecycle, number: str, status: S) -> None:
         S.ACCEPTED: [],
         S.DISPATCHED: [lambda: life.assign(number, DEPT, actor=AGENT)],
         S.IN_PROGRESS: [lambda: life.assign(number, DEPT, actor=AGENT), lambda: life.accept(number, actor="d")],
-        S.RETURNED: [lambda: life.assign(number, DEPT, actor=AGENT), lambda: life.return_order(number, "非本单位职责", actor="d")],
-        S.ANSWERED: [lambda: life.assign(number, DEPT, actor=AGENT), lambda: life.accept(number, actor="d"),
-                     lambda: life.reply(number, "已处理", actor="d")],
-        S.REVISITED: [lambda: life.assign(number, DEPT, actor=AGENT), lambda: life.accept(number, actor="d"),
-                      lambda: life.reply(number, "已处理", actor="d"),
-                      lambda: life.record_callback(number, True, actor=AGENT)],
+        S.RETURNED: [
+            lambda: life.assign(number, DEPT, actor=AGENT),
+            lambda: life.return_order(number, "非本单位职责", actor="d"),
+        ],
+        S.ANSWERED: [
+            lambda: life.assign(number, DEPT, actor=AGENT),
+            lambda: life.accept(number, actor="d"),
+            lambda: life.reply(number, "已处理", actor="d"),
+        ],
+        S.REVISITED: [
+            lambda: life.assign(number, DEPT, actor=AGENT),
+            lambda: life.accept(number, actor="d"),
+            lambda: life.reply(number, "已处理", actor="d"),
+            lambda: life.record_callback(number, True, actor=AGENT),
+        ],
         S.CLOSED: [lambda: life.close(number, actor=AGENT)],
     }
     for step in paths[status]:
@@ -239,7 +249,9 @@ def test_unsatisfied_callback_reopens(store: TicketStore, life: WorkOrderLifecyc
     assert local(redo.due_at) == "2026-12-08 00:00"  # a fresh 5 working days
     tail = store.events(number)[-2:]
     assert [(e.action, e.from_status, e.to_status) for e in tail] == [
-        ("回访", "已答复", "已回访"), ("重办", "已回访", "办理中")]
+        ("回访", "已答复", "已回访"),
+        ("重办", "已回访", "办理中"),
+    ]
     assert "群众不满意" in tail[0].note and "噪音依旧" in tail[0].note
     # The department answers again and this time the caller is satisfied.
     life.reply(number, "已再次执法并暂扣设备", actor="d")

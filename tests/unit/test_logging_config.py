@@ -3,6 +3,7 @@
 Each check runs in a fresh interpreter: the configuration replaces the root logger's handlers
 and guards ``Logger.addHandler``, which must not leak into the test session.
 """
+
 from __future__ import annotations
 
 import json
@@ -49,12 +50,16 @@ def _run(python: Path | str, code: str) -> tuple[dict[str, list[bool]], str]:
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "RASA_TELEMETRY_ENABLED": "false"}
     result = subprocess.run(
         [str(python), "-c", textwrap.dedent(code) + REPORT],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300,
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     output = result.stdout + result.stderr
     report_line = next(line for line in result.stdout.splitlines() if line.startswith("REPORT "))
-    return json.loads(report_line[len("REPORT "):]), output
+    return json.loads(report_line[len("REPORT ") :]), output
 
 
 def _assert_masked(report: dict[str, list[bool]], output: str) -> None:
@@ -82,7 +87,9 @@ def test_written_config_is_private_json(tmp_path: Path) -> None:
 
 
 def test_action_server_logging_masks_sanic_rasa_sdk_root_and_warnings() -> None:
-    report, output = _run(sys.executable, f"""
+    report, output = _run(
+        sys.executable,
+        f"""
         import logging, logging.config, sys, warnings
         from hotline.logging_config import configure_logging
         configure_logging("action_server")
@@ -98,7 +105,8 @@ def test_action_server_logging_masks_sanic_rasa_sdk_root_and_warnings() -> None:
             raise ValueError("身份证{ID_NUMBER}")
         except ValueError:
             logging.getLogger("actions.x").exception("failed")
-    """)
+    """,
+    )
     _assert_masked(report, output)
     assert "410802********1234" in output and "１３８****５６７８" in output
 
@@ -124,14 +132,17 @@ raise ValueError("身份证{FULL_WIDTH_PHONE}")
 
 def test_uvicorn_log_config_masks_access_and_error_logs(tmp_path: Path) -> None:
     path = write_logging_config("web_app", tmp_path)
-    report, output = _run(sys.executable, f"""
+    report, output = _run(
+        sys.executable,
+        f"""
         import logging
         import uvicorn
         uvicorn.Config("webapp.app:app", log_config={str(path)!r})  # applies the logging config
         logging.getLogger("uvicorn.access").info(
             '%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", "/api/tickets?phone={PHONE}", "1.1", 200)
         logging.getLogger("uvicorn.error").error("bad request %s", "{FULL_WIDTH_PHONE}")
-    """)
+    """,
+    )
     _assert_masked(report, output)
     assert 'GET /api/tickets?phone=138****5678 HTTP/1.1" 200' in output
 
@@ -139,7 +150,9 @@ def test_uvicorn_log_config_masks_access_and_error_logs(tmp_path: Path) -> None:
 @pytest.mark.skipif(not RASA_PYTHON.exists(), reason="the Rasa environment is not installed")
 def test_rasa_logging_config_file_masks_rasa_coloredlogs_structlog_and_sanic(tmp_path: Path) -> None:
     path = write_logging_config("rasa", tmp_path)
-    report, output = _run(RASA_PYTHON, f"""
+    report, output = _run(
+        RASA_PYTHON,
+        f"""
         import logging
         import structlog
         from sanic import Sanic
@@ -155,14 +168,16 @@ def test_rasa_logging_config_file_masks_rasa_coloredlogs_structlog_and_sanic(tmp
         structlog.get_logger().error("rasa.test.event", text="{FULL_WIDTH_PHONE}", id="{ID_NUMBER}")
         logging.getLogger("sanic.access").info("", extra={{"request": "GET /c/{PHONE}", "host": "h",
                                                          "status": 200, "byte": 1}})
-    """)
+    """,
+    )
     _assert_masked(report, output)
     assert "rasa.test.event" in output
 
 
 # ---- how the Supervisor starts the processes ---------------------------------------------------
-def test_every_process_spec_uses_the_logging_config_and_the_tokens(monkeypatch: pytest.MonkeyPatch,
-                                                                   tmp_path: Path) -> None:
+def test_every_process_spec_uses_the_logging_config_and_the_tokens(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from hotline import processes
 
     monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path))
@@ -190,8 +205,11 @@ def test_supervisor_logs_and_children_are_private(tmp_path: Path) -> None:
 
     supervisor = Supervisor(tmp_path / "logs")
     made = tmp_path / "made_by_child.db"
-    spec = ProcessSpec("child", [sys.executable, "-c", f"open({str(made)!r}, 'w').write('x'); print('13812345678')"],
-                       "http://127.0.0.1:1/health")
+    spec = ProcessSpec(
+        "child",
+        [sys.executable, "-c", f"open({str(made)!r}, 'w').write('x'); print('13812345678')"],
+        "http://127.0.0.1:1/health",
+    )
     supervisor.start(spec).wait(timeout=30)
     supervisor.stop_all()
     assert (tmp_path / "logs").stat().st_mode & 0o777 == 0o700

@@ -1,4 +1,5 @@
 """Alembic migrations give exactly the models' schema, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -22,8 +23,15 @@ def test_empty_database_migrates_to_the_models_schema(db_url: str, clock: FakeCl
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
             tables = set(inspect(connection).get_table_names())
-    assert {"work_orders", "work_order_events", "satisfaction_ratings", "alembic_version",
-            "work_order_counters", "access_log", "handoffs"} <= tables
+    assert {
+        "work_orders",
+        "work_order_events",
+        "satisfaction_ratings",
+        "alembic_version",
+        "work_order_counters",
+        "access_log",
+        "handoffs",
+    } <= tables
 
 
 def test_opening_twice_is_a_no_op(db_url: str, clock: FakeClock) -> None:

@@ -47,6 +47,7 @@ RULER_ENTITIES = {"district", "department", "service_item"}
 REGEX_ENTITIES = {"phone", "ticket_number", "town", "address", "date", "time", "person_name"}
 ALLOWED_ENTITIES = RULER_ENTITIES | REGEX_ENTITIES
 
+
 @dataclass(frozen=True)
 class Annotation:
     """One entity annotation inside a training example."""
@@ -225,9 +226,7 @@ def test_userdict_lines_have_jieba_format() -> None:
 def test_generator_without_departments(tmp_path: Path) -> None:
     city_dir = tmp_path / "city"
     city_dir.mkdir()
-    (city_dir / "city.yaml").write_text(
-        "districts:\n  - name: 甲区\n    aliases: [甲]\n", encoding="utf-8"
-    )
+    (city_dir / "city.yaml").write_text("districts:\n  - name: 甲区\n    aliases: [甲]\n", encoding="utf-8")
     files = generate.render_all(city_dir)
     # District words first; the everyday service names (not city-specific) follow.
     assert files[generate.USERDICT_FILE].startswith(
@@ -243,7 +242,10 @@ def test_service_items_come_from_the_guides_and_the_everyday_names() -> None:
     assert "社保" in items["社会保险"].aliases
     data = _load_yaml(NLU_DIR / generate.SERVICES_FILE)
     synonyms = {
-        alias: item["synonym"] for item in data["nlu"] if "synonym" in item for alias in block_examples(item["examples"])
+        alias: item["synonym"]
+        for item in data["nlu"]
+        if "synonym" in item
+        for alias in block_examples(item["examples"])
     }
     assert synonyms["公积金"] == "住房公积金"
 

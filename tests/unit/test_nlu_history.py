@@ -1,4 +1,5 @@
 """The deployment-history NLU variant: a stable split and training data Rasa can read."""
+
 from __future__ import annotations
 
 import yaml
@@ -6,10 +7,16 @@ import yaml
 from evaluation.intents_eval import LabelMap
 from evaluation.nlu_history import history_nlu_yaml, intent_for_label, split_halves
 
-LABELS = LabelMap(labels={
-    "ask_info": "咨询", "nlu_fallback": "咨询", "ask_ticket_status": "咨询",
-    "complain": "投诉/求助", "seek_help": "投诉/求助", "suggest": "建言",
-})
+LABELS = LabelMap(
+    labels={
+        "ask_info": "咨询",
+        "nlu_fallback": "咨询",
+        "ask_ticket_status": "咨询",
+        "complain": "投诉/求助",
+        "seek_help": "投诉/求助",
+        "suggest": "建言",
+    }
+)
 ROWS = [
     ("请问公租房怎么申请", "咨询"),
     ("楼下饭店油烟太大\n天天呛人", "投诉/求助"),

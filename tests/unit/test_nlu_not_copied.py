@@ -39,9 +39,7 @@ pytestmark = pytest.mark.needs_shared
 
 def _normalise(text: str) -> str:
     """Drop whitespace, punctuation and symbols (the datasets mask names with *)."""
-    return "".join(
-        ch for ch in text if not ch.isspace() and unicodedata.category(ch)[0] not in ("P", "S")
-    )
+    return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch)[0] not in ("P", "S"))
 
 
 def _examples() -> list[tuple[str, int, str]]:
@@ -114,6 +112,5 @@ def test_no_example_shares_20_characters_with_a_dataset_sentence(datasets: Path)
             for owner in windows.get(plain[start : start + WINDOW], ()):
                 copied.setdefault(owner, plain[start : start + WINDOW])
     assert not copied, f"examples sharing {WINDOW}+ characters with a dataset sentence:\n" + "\n".join(
-        f"{name}:{line_no}: {text!r} (shared run {run!r})"
-        for (name, line_no, text), run in sorted(copied.items())
+        f"{name}:{line_no}: {text!r} (shared run {run!r})" for (name, line_no, text), run in sorted(copied.items())
     )

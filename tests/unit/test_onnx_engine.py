@@ -1,4 +1,5 @@
 """The ONNX Runtime engines agree with the full-precision sentence-transformers reference."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Tests for the plain-text gazette importer (knowledge_base.importers.policy_documents)."""
+
 from __future__ import annotations
 
 import json
@@ -207,6 +208,7 @@ def _by_section(entries: list[KnowledgeEntry], doc_number: str, section: str) ->
 
 # --------------------------------------------------------------------------- documents
 
+
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
@@ -266,12 +268,16 @@ def test_notice_boilerplate_is_dropped(entries: list[KnowledgeEntry]) -> None:
 
 # --------------------------------------------------------------------------- sections
 
+
 def test_hierarchical_section_paths(entries: list[KnowledgeEntry]) -> None:
     sections = {e.source.section for e in entries if e.source.doc_number == "焦政办〔2024〕22号"}
     assert {"", "一、", "二、（一）1.", "二、（一）2.", "二、（二）1.", "二、（二）2."} <= sections
     entry = _by_section(entries, "焦政办〔2024〕22号", "二、（一）1.")
     assert entry.title == "焦作市示例服务工作方案：1.推进线上“一网通办”"
-    assert entry.source.citation() == "《焦作市人民政府办公室关于印发焦作市示例服务工作方案的通知》（焦政办〔2024〕22号）二、（一）1."
+    assert (
+        entry.source.citation()
+        == "《焦作市人民政府办公室关于印发焦作市示例服务工作方案的通知》（焦政办〔2024〕22号）二、（一）1."
+    )
     assert entry.kind == "policy"
 
 
@@ -333,6 +339,7 @@ def test_long_sections_are_split_at_sentence_boundaries(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- ids and formats
 
+
 def test_ids_are_stable_and_unique(gazette: Path, tmp_path: Path) -> None:
     first = import_policy_document(gazette)
     again = import_policy_document(gazette)
@@ -348,7 +355,9 @@ def test_markdown_file(tmp_path: Path) -> None:
     source = entries[0].source
     assert source.doc_number == "焦营商办〔2023〕1号"
     assert source.issuer == "焦作市优化营商环境工作领导小组办公室"
-    assert source.title == "焦作市优化营商环境工作领导小组办公室关于印发《焦作市2023年优化营商环境“五件事”工作要点》的通知"
+    assert (
+        source.title == "焦作市优化营商环境工作领导小组办公室关于印发《焦作市2023年优化营商环境“五件事”工作要点》的通知"
+    )
     item = _by_section(entries, "焦营商办〔2023〕1号", "二、（一）1.")
     assert item.title == "焦作市2023年优化营商环境“五件事”工作要点：1.全面提升“一件事一次办”综合受理窗口能力"
     assert item.department == "市政务服务和大数据管理局"
@@ -396,6 +405,7 @@ def test_module_entry_point_writes_jsonl(gazette: Path, tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- real corpus
+
 
 def _shared_files() -> list[Path]:
     if not SHARED_CORPUS.is_dir():

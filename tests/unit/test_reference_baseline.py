@@ -1,4 +1,5 @@
 """The supervised reference that `hotline eval reference` measures on a labelled dataset."""
+
 from __future__ import annotations
 
 import numpy as np

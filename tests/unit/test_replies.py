@@ -1,4 +1,5 @@
 """Caller-facing reply texts."""
+
 from __future__ import annotations
 
 from actions import replies
@@ -8,8 +9,12 @@ ENTRY = KnowledgeEntry(
     id="t1",
     title="禁用区范围",
     answer="禁用区为主城区范围。",
-    source=Source(title="焦作市人民政府关于划定禁止使用高排放非道路移动机械区域的通告", doc_number="焦政〔2024〕14号",
-                  issuer="焦作市人民政府", section="二、"),
+    source=Source(
+        title="焦作市人民政府关于划定禁止使用高排放非道路移动机械区域的通告",
+        doc_number="焦政〔2024〕14号",
+        issuer="焦作市人民政府",
+        section="二、",
+    ),
     department="市生态环境局",
     valid_to="2029-12-31",
 )
@@ -69,8 +74,13 @@ def test_emergency_reply_starts_with_the_number() -> None:
 def test_replies_are_short_sentences_for_voice() -> None:
     import re
 
-    texts = [replies.ask_what_to_correct(), replies.satisfaction_retry(), replies.urged("JZ20261122-0001", "市城管局"),
-             replies.satisfaction_thanks(5), replies.urge_closed("JZ20261122-0001", "已办结")]
+    texts = [
+        replies.ask_what_to_correct(),
+        replies.satisfaction_retry(),
+        replies.urged("JZ20261122-0001", "市城管局"),
+        replies.satisfaction_thanks(5),
+        replies.urge_closed("JZ20261122-0001", "已办结"),
+    ]
     for text in texts:
         assert max(len(s) for s in re.split(r"[。？！]", text)) <= 60, text
 

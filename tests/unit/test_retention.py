@@ -1,5 +1,6 @@
 """Retention (issue 14, item 4): finished orders past the period are redacted; Rasa's tracker
 store loses whole conversations past the period, or one conversation on request."""
+
 from __future__ import annotations
 
 import json
@@ -96,11 +97,14 @@ def _senders(url: str) -> dict[str, int]:
 
 
 def test_purge_tracker_events_deletes_whole_stale_conversations(tmp_path: Path) -> None:
-    url = _tracker(tmp_path, {
-        "stale": [NOW - timedelta(days=500), NOW - timedelta(days=400)],
-        "ongoing": [NOW - timedelta(days=500), NOW - timedelta(days=1)],  # newest event is recent
-        "recent": [NOW - timedelta(hours=1)],
-    })
+    url = _tracker(
+        tmp_path,
+        {
+            "stale": [NOW - timedelta(days=500), NOW - timedelta(days=400)],
+            "ongoing": [NOW - timedelta(days=500), NOW - timedelta(days=1)],  # newest event is recent
+            "recent": [NOW - timedelta(hours=1)],
+        },
+    )
     result = purge_tracker_events(url, YEAR, NOW)
     assert (result.conversations, result.events) == (1, 2)
     assert _senders(url) == {"ongoing": 2, "recent": 1}

@@ -17,27 +17,39 @@ def directory() -> CityDirectory:
     return CityDirectory.load(CITY_DIR)
 
 
-@pytest.mark.parametrize("name, department", [
-    ("应急局", "市应急管理局"),
-    ("规划自然资源委", "市自然资源和规划局"),
-    ("交管局", "市公安局"),
-    ("北京市公安局公安交通管理局", "市公安局"),
-    ("北京市人力资源和社会保障局", "市人力资源社会保障局"),
-    ("住房公积金管理中心", "市住房公积金中心"),
-    ("科委", "市科技局"),
-    ("首都之窗", None),  # a web portal, not a handling department: its rows are skipped
-    ("药监局", "市市场监管局"),
-])
+@pytest.mark.parametrize(
+    "name, department",
+    [
+        ("应急局", "市应急管理局"),
+        ("规划自然资源委", "市自然资源和规划局"),
+        ("交管局", "市公安局"),
+        ("北京市公安局公安交通管理局", "市公安局"),
+        ("北京市人力资源和社会保障局", "市人力资源社会保障局"),
+        ("住房公积金管理中心", "市住房公积金中心"),
+        ("科委", "市科技局"),
+        ("首都之窗", None),  # a web portal, not a handling department: its rows are skipped
+        ("药监局", "市市场监管局"),
+    ],
+)
 def test_beijing_department_names(directory: CityDirectory, name: str, department: str) -> None:
     table = AliasTable.load(directory, ALIASES / "msga_beijing_departments.yaml")
     assert table.resolve(name) == department
 
 
-@pytest.mark.parametrize("domain, department", [
-    ("城建", "市住房城乡建设局"), ("交通", "市交通运输局"), ("治安", "市公安局"),
-    ("环保", "市生态环境局"), ("就业", "市人力资源社会保障局"), ("医疗", "市卫生健康委"),
-    ("三农", "市农业农村局"), ("政务", "市行政审批政务信息管理局"), ("金融", "市金融工作局"),
-])
+@pytest.mark.parametrize(
+    "domain, department",
+    [
+        ("城建", "市住房城乡建设局"),
+        ("交通", "市交通运输局"),
+        ("治安", "市公安局"),
+        ("环保", "市生态环境局"),
+        ("就业", "市人力资源社会保障局"),
+        ("医疗", "市卫生健康委"),
+        ("三农", "市农业农村局"),
+        ("政务", "市行政审批政务信息管理局"),
+        ("金融", "市金融工作局"),
+    ],
+)
 def test_message_domains(directory: CityDirectory, domain: str, department: str) -> None:
     table = AliasTable.load(directory, ALIASES / "msga_domains.yaml")
     assert table.resolve(domain) == department

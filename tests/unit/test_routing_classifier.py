@@ -102,6 +102,13 @@ def test_threshold_decides_review(router: Router) -> None:
     text = "公积金贷款买房最多能贷多少"
     confident = router.route(text)
     assert confident.department == "市住房公积金中心" and not confident.needs_review
-    strict = Router(router.directory, router.rules, router.fallback_department, taxonomy=router.taxonomy,
-                    classifier=router.classifier, embed=fake_embed, classifier_review_threshold=1.01)
+    strict = Router(
+        router.directory,
+        router.rules,
+        router.fallback_department,
+        taxonomy=router.taxonomy,
+        classifier=router.classifier,
+        embed=fake_embed,
+        classifier_review_threshold=1.01,
+    )
     assert strict.route(text).needs_review is True

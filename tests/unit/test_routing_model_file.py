@@ -1,4 +1,5 @@
 """The routing model on disk: .npz arrays + JSON manifest, no pickle; same predictions after loading."""
+
 from __future__ import annotations
 
 import json
@@ -53,8 +54,10 @@ def test_numpy_predictors_match_scikit_learn(data) -> None:
     assert np.allclose(ours.transform(PROBES).toarray(), tfidf.transform(PROBES).toarray())
     assert np.allclose(ours.transform(texts[:50]).toarray(), tfidf.transform(texts[:50]).toarray())
     probe_vectors = fake_embed(PROBES)
-    assert np.allclose(LinearModel.from_sklearn(embedding_model).predict_proba(probe_vectors),
-                       embedding_model.predict_proba(probe_vectors))
+    assert np.allclose(
+        LinearModel.from_sklearn(embedding_model).predict_proba(probe_vectors),
+        embedding_model.predict_proba(probe_vectors),
+    )
     matrix = tfidf.transform(PROBES)
     assert np.allclose(LinearModel.from_sklearn(tfidf_model).predict_proba(matrix), tfidf_model.predict_proba(matrix))
 
@@ -66,8 +69,10 @@ def test_two_classes_use_the_sigmoid_like_scikit_learn(data) -> None:
     embedding_model, tfidf, tfidf_model = fit_sklearn_models(two_texts, two_labels, two_vectors, 30.0, 30.0)
     assert LinearModel.from_sklearn(embedding_model).coef.shape[0] == 1
     probe_vectors = fake_embed(PROBES)
-    assert np.allclose(LinearModel.from_sklearn(embedding_model).predict_proba(probe_vectors),
-                       embedding_model.predict_proba(probe_vectors))
+    assert np.allclose(
+        LinearModel.from_sklearn(embedding_model).predict_proba(probe_vectors),
+        embedding_model.predict_proba(probe_vectors),
+    )
     matrix = tfidf.transform(PROBES)
     assert np.allclose(LinearModel.from_sklearn(tfidf_model).predict_proba(matrix), tfidf_model.predict_proba(matrix))
 

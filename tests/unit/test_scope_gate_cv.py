@@ -1,4 +1,5 @@
 """The cross-validation that chooses OutOfScopeGate's threshold."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """When OutOfScopeGate overrides DIET, and the ranking it leaves behind."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """The TF-IDF + sentence-vector logistic regression behind the NLU's second-opinion components."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """`hotline tickets sweep|token|migrate`."""
+
 from __future__ import annotations
 
 import json
@@ -68,10 +69,16 @@ def test_migrate_command(tmp_path: Path, monkeypatch) -> None:
 
 def _closed_order(url: str, when: datetime, description: str = "楼道堆放杂物") -> str:
     with TicketStore(url, prefix="JZ", clock=lambda: when) as store:
-        order = store.create_work_order(NewWorkOrder(
-            kind="投诉", description=description, address="焦东路88号", phone="13812345678",
-            department="市城管局", conversation_id=f"conv-{description}",
-        ))
+        order = store.create_work_order(
+            NewWorkOrder(
+                kind="投诉",
+                description=description,
+                address="焦东路88号",
+                phone="13812345678",
+                department="市城管局",
+                conversation_id=f"conv-{description}",
+            )
+        )
         WorkOrderLifecycle(store).close(order.number, actor="agent:1", note="当场答复")
         return order.number
 
@@ -81,7 +88,9 @@ def test_redact_command(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
     number = _closed_order(url, datetime.now(timezone.utc))
     assert runner.invoke(app, ["tickets", "redact", number]).exit_code != 0  # --reason is required
-    result = runner.invoke(app, ["tickets", "redact", number.lower(), "--reason", "来电人申请删除", "--actor", "agent:07"])
+    result = runner.invoke(
+        app, ["tickets", "redact", number.lower(), "--reason", "来电人申请删除", "--actor", "agent:07"]
+    )
     assert result.exit_code == 0, result.output
     assert f"已删除工单{number}的个人信息" in result.stdout
     with TicketStore(url, prefix="JZ") as store:
@@ -93,7 +102,11 @@ def test_redact_command(tmp_path: Path, monkeypatch) -> None:
     again = runner.invoke(app, ["tickets", "redact", reference, "--reason", "再次申请", "--json"])
     assert again.exit_code == 0, again.output
     assert json.loads(again.stdout) | {"redacted_at": None} == {
-        "number": number, "redacted_at": None, "already_redacted": True, "conversation_events_deleted": 0}
+        "number": number,
+        "redacted_at": None,
+        "already_redacted": True,
+        "conversation_events_deleted": 0,
+    }
     missing = runner.invoke(app, ["tickets", "redact", "JZ20990101-0001", "--reason", "x", "--json"])
     assert missing.exit_code == 1 and json.loads(missing.stdout)["error"] == "not_found"
 
@@ -108,12 +121,16 @@ def test_purge_command(tmp_path: Path, monkeypatch) -> None:
     recent = _closed_order(url, now - timedelta(days=5), "五天前办结")
     tracker = tmp_path / "rasa_tracker.db"
     with sqlite3.connect(tracker) as raw:
-        raw.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
-                    "type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), "
-                    "action_name VARCHAR(255), data TEXT)")
+        raw.execute(
+            "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
+            "type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), "
+            "action_name VARCHAR(255), data TEXT)"
+        )
         for sender, age in (("old", 40), ("old", 35), ("new", 1)):
-            raw.execute("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, 'user', ?, '{}')",
-                        (sender, (now - timedelta(days=age)).timestamp()))
+            raw.execute(
+                "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, 'user', ?, '{}')",
+                (sender, (now - timedelta(days=age)).timestamp()),
+            )
 
     monkeypatch.setenv("HOTLINE_RETENTION_DAYS", "30")
     result = runner.invoke(app, ["tickets", "purge", "--tracker-db", f"sqlite:///{tracker}", "--json"])

@@ -4,6 +4,7 @@ Counter rows give every creator its own number at once, and creation + dispatch 
 transaction: many threads and processes filing at the same moment — including retries of the
 same submission — give contiguous numbers, one order per submission, dispatched once, no error.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -127,8 +128,10 @@ def _process_worker(url: str, index: int, queue) -> None:
     def thread_work(thread: int) -> None:
         for i in range(PER_THREAD):
             # The same submissions in every process (a retried request) and one of its own.
-            for key, description in ((f"shared-{thread}-{i}", f"共同诉求{thread}-{i}"),
-                                     (f"own-{index}-{thread}-{i}", f"进程{index}诉求{thread}-{i}")):
+            for key, description in (
+                (f"shared-{thread}-{i}", f"共同诉求{thread}-{i}"),
+                (f"own-{index}-{thread}-{i}", f"进程{index}诉求{thread}-{i}"),
+            ):
                 order = file_work_order(store, complaint(description, conversation_id=key))
                 with lock:
                     filed.append((key, order.number, order.status))

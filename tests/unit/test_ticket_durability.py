@@ -1,4 +1,5 @@
 """A work order that was accepted survives the death of the process that accepted it."""
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,12 @@ def test_accepted_order_survives_sigkill(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'durable.db'}"
     root = Path(__file__).resolve().parents[2]
     result = subprocess.run(
-        [sys.executable, "-c", _ACCEPT_AND_DIE, url], cwd=root, capture_output=True, text=True,
-        env={**os.environ, "PYTHONPATH": str(root)}, timeout=120,
+        [sys.executable, "-c", _ACCEPT_AND_DIE, url],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        timeout=120,
     )
     assert result.returncode == -9, result.stderr
     number = result.stdout.strip()

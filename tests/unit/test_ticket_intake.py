@@ -1,4 +1,5 @@
 """Filing: confident orders are dispatched at once, uncertain ones wait for an agent."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,9 +9,18 @@ from tickets.store import NewWorkOrder, TicketStore
 
 
 def _new(needs_review: bool, conversation: str) -> NewWorkOrder:
-    return NewWorkOrder(kind="投诉", description="小区路灯坏了半个月", district="温县", address="城关镇",
-                        phone="13912345678", department="市城管局", local_government=None,
-                        routing_reason="rule:streetlight", needs_review=needs_review, conversation_id=conversation)
+    return NewWorkOrder(
+        kind="投诉",
+        description="小区路灯坏了半个月",
+        district="温县",
+        address="城关镇",
+        phone="13912345678",
+        department="市城管局",
+        local_government=None,
+        routing_reason="rule:streetlight",
+        needs_review=needs_review,
+        conversation_id=conversation,
+    )
 
 
 def test_confident_order_is_dispatched_to_its_department(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """A row lock held elsewhere fails a PostgreSQL write after the lock timeout instead of holding the
 worker (and its connection) for as long as the lock lives (issue 14, item 9)."""
+
 from __future__ import annotations
 
 import time

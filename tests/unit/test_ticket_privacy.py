@@ -1,5 +1,6 @@
 """Personal data in the work-order store (issue 14, items 1, 3, 4): public references, redaction,
 the access log, and error messages without parameters."""
+
 from __future__ import annotations
 
 import re
@@ -33,16 +34,19 @@ def test_new_public_refs_are_random_and_unambiguous() -> None:
     assert not set("01ILO") & set(ALPHABET)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("K7Q3M9XH", "K7Q3M9XH"),
-    ("k7q3m9xh", "K7Q3M9XH"),
-    ("ｋ７ｑ３－ｍ９ｘｈ", "K7Q3M9XH"),
-    (" K7Q3 M9XH ", "K7Q3M9XH"),
-    ("K7Q3M9X", None),
-    ("K7Q3M9XO", None),  # O is not in the alphabet
-    ("JZ20261122-0001", None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("K7Q3M9XH", "K7Q3M9XH"),
+        ("k7q3m9xh", "K7Q3M9XH"),
+        ("ｋ７ｑ３－ｍ９ｘｈ", "K7Q3M9XH"),
+        (" K7Q3 M9XH ", "K7Q3M9XH"),
+        ("K7Q3M9X", None),
+        ("K7Q3M9XO", None),  # O is not in the alphabet
+        ("JZ20261122-0001", None),
+        ("", None),
+    ],
+)
 def test_normalize_public_ref(text: str, expected: str | None) -> None:
     assert normalize_public_ref(text) == expected
 
@@ -104,7 +108,11 @@ def _order_with_history(store: TicketStore) -> str:
     order = file_work_order(store, complaint(address=ADDRESS, phone=PHONE, conversation_id="conv-pii"))
     life = WorkOrderLifecycle(store)
     life.accept(order.number, actor="dept:市城管局")
-    life.reply(order.number, f"已到{ADDRESS}核实，并电话（１３８１２３４５６７）联系来电人，烧烤摊已劝离。", actor="dept:市城管局")
+    life.reply(
+        order.number,
+        f"已到{ADDRESS}核实，并电话（１３８１２３４５６７）联系来电人，烧烤摊已劝离。",
+        actor="dept:市城管局",
+    )
     store.append_event(order.number, "备注", "agent:07", note=f"来电人身份证410802199001011234，回拨{PHONE}")
     store.record_satisfaction("conv-pii", 4, number=order.number)
     store.record_satisfaction("conv-pii", 5)
@@ -178,9 +186,12 @@ def test_redact_refuses_unknown_orders_and_missing_reasons(store: TicketStore) -
 def test_a_redacted_orders_events_stay_append_only_apart_from_their_notes(store: TicketStore) -> None:
     number = store.create_work_order(complaint()).number
     store.redact(number, actor="agent:07", reason="申请删除")
-    for statement in ("DELETE FROM work_order_events", "UPDATE work_order_events SET action = '办结'",
-                      "UPDATE work_order_events SET to_status = '已办结'",
-                      "UPDATE work_order_events SET work_order_id = work_order_id + 1"):
+    for statement in (
+        "DELETE FROM work_order_events",
+        "UPDATE work_order_events SET action = '办结'",
+        "UPDATE work_order_events SET to_status = '已办结'",
+        "UPDATE work_order_events SET work_order_id = work_order_id + 1",
+    ):
         with store.engine.connect() as raw, pytest.raises(DBAPIError, match="append-only"):
             raw.execute(text(statement))
 

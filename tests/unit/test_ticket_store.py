@@ -61,14 +61,17 @@ def test_same_conversation_and_content_returns_existing_order(store: TicketStore
     assert len(numbers) == 4
 
 
-@pytest.mark.parametrize("messy", [
-    "JZ20261122-0001",
-    "  jz20261122-0001 ",
-    "ＪＺ２０２６１１２２－０００１",
-    "JZ 2026 1122 0001",
-    "jz20261122—0001",
-    "20261122-0001",
-])
+@pytest.mark.parametrize(
+    "messy",
+    [
+        "JZ20261122-0001",
+        "  jz20261122-0001 ",
+        "ＪＺ２０２６１１２２－０００１",
+        "JZ 2026 1122 0001",
+        "jz20261122—0001",
+        "20261122-0001",
+    ],
+)
 def test_get_accepts_messy_input(store: TicketStore, messy: str) -> None:
     store.create_work_order(complaint())
     found = store.get(messy)
@@ -212,15 +215,18 @@ def test_prefix_defaults_to_the_city_directory(tmp_path: Path, clock: FakeClock)
         assert default_store.create_work_order(complaint()).number.startswith("JZ2026")
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("我的工单jz20261122-0001办得怎么样", "JZ20261122-0001"),
-    ("工单号是ＪＺ２０２６１１２２－００１２，谢谢", "JZ20261122-0012"),
-    ("JZ 20261122 0003 我的电话是13812345678", "JZ20261122-0003"),
-    ("编号JZ20261122-0004，电话13812345678", "JZ20261122-0004"),
-    ("我想问一下进度", None),
-    ("我的电话13812345678", None),
-    ("JZ20261399-0001", None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("我的工单jz20261122-0001办得怎么样", "JZ20261122-0001"),
+        ("工单号是ＪＺ２０２６１１２２－００１２，谢谢", "JZ20261122-0012"),
+        ("JZ 20261122 0003 我的电话是13812345678", "JZ20261122-0003"),
+        ("编号JZ20261122-0004，电话13812345678", "JZ20261122-0004"),
+        ("我想问一下进度", None),
+        ("我的电话13812345678", None),
+        ("JZ20261399-0001", None),
+    ],
+)
 def test_normalize_ticket_number(text: str, expected: str | None) -> None:
     assert normalize_ticket_number(text) == expected
 
@@ -270,8 +276,14 @@ def test_two_processes_share_one_sqlite_file(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": str(root)}
     writers = [
-        subprocess.Popen([sys.executable, "-c", _WRITER, url, f"p{i}"], cwd=root, env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", _WRITER, url, f"p{i}"],
+            cwd=root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for i in range(2)
     ]
     outputs = [writer.communicate(timeout=120) for writer in writers]

@@ -1,4 +1,5 @@
 """Deadlines from cities/<city>/time_limits.yaml: working days, holidays, make-up days, hours."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -33,12 +34,15 @@ def test_tiers_match_the_router(limits: TimeLimits) -> None:
     assert limits.default_tier == matters["default_tier"]
 
 
-@pytest.mark.parametrize("created, expected", [
-    (bj(2026, 11, 20), "2026-11-28 00:00"),   # Friday: Mon 23 … Fri 27
-    (bj(2026, 11, 22), "2026-11-28 00:00"),   # Sunday
-    (bj(2026, 9, 30), "2026-10-14 00:00"),    # National Day week skipped, Sat 10 Oct is a make-up workday
-    (bj(2026, 2, 13), "2026-02-28 00:00"),    # Sat 14 Feb is a make-up workday, 15–23 Feb holidays
-])
+@pytest.mark.parametrize(
+    "created, expected",
+    [
+        (bj(2026, 11, 20), "2026-11-28 00:00"),  # Friday: Mon 23 … Fri 27
+        (bj(2026, 11, 22), "2026-11-28 00:00"),  # Sunday
+        (bj(2026, 9, 30), "2026-10-14 00:00"),  # National Day week skipped, Sat 10 Oct is a make-up workday
+        (bj(2026, 2, 13), "2026-02-28 00:00"),  # Sat 14 Feb is a make-up workday, 15–23 Feb holidays
+    ],
+)
 def test_five_working_days(limits: TimeLimits, created: datetime, expected: str) -> None:
     assert shown(limits, limits.due_at(created)) == expected
 

@@ -1,4 +1,5 @@
 """API tokens: minimum length, expiry, revocation wherever a token comes from, the web app's cache."""
+
 from __future__ import annotations
 
 import json
@@ -116,10 +117,13 @@ def test_issue_refuses_zero_days(var: Path) -> None:
 
 def test_environment_entries_may_carry_an_expiry(var: Path, monkeypatch) -> None:
     other = "huanjing-" + "h" * 40
-    departments(monkeypatch, {
-        "市城管局": {"token": LONG, "expires_at": "2027-01-01"},
-        "市生态环境局": {"token": "sha256:" + token_hash(other), "expires_at": "2026-11-01T00:00:00+08:00"},
-    })
+    departments(
+        monkeypatch,
+        {
+            "市城管局": {"token": LONG, "expires_at": "2027-01-01"},
+            "市生态环境局": {"token": "sha256:" + token_hash(other), "expires_at": "2026-11-01T00:00:00+08:00"},
+        },
+    )
     registry = load(var)
     assert registry.identify(LONG) == CHENGGUAN
     assert registry.identify(other) is None  # expired before NOW: ignored

@@ -1,17 +1,36 @@
 """Readings of what callers say: ratings, corrections, emergencies (no Rasa needed)."""
+
 from __future__ import annotations
 
 import pytest
 
 from actions.understanding import (
-    correction_text, declines_rating, emergency_fallback, mentions_location, names_only_a_district, parse_rating,
+    correction_text,
+    declines_rating,
+    emergency_fallback,
+    mentions_location,
+    names_only_a_district,
+    parse_rating,
 )
 
 
 @pytest.mark.parametrize(
     ("text", "score"),
-    [("5分", 5), ("五分", 5), ("4", 4), ("打三分吧", 3), ("五", 5), ("五星", 5), ("给你打5分", 5),
-     ("非常满意", 5), ("满意", 4), ("一般般", 3), ("不满意", 2), ("非常不满意", 1), ("２分", 2)],
+    [
+        ("5分", 5),
+        ("五分", 5),
+        ("4", 4),
+        ("打三分吧", 3),
+        ("五", 5),
+        ("五星", 5),
+        ("给你打5分", 5),
+        ("非常满意", 5),
+        ("满意", 4),
+        ("一般般", 3),
+        ("不满意", 2),
+        ("非常不满意", 1),
+        ("２分", 2),
+    ],
 )
 def test_ratings_are_read_from_digits_numerals_and_words(text: str, score: int) -> None:
     assert parse_rating(text) == score
@@ -28,8 +47,12 @@ def test_declining_the_rating() -> None:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("不对，是山阳区", "山阳区"), ("地址错了 是塔北路88号", "塔北路88号"), ("不对 地点是解放区民主路", "解放区民主路"),
-     ("应该是中站区", "中站区")],
+    [
+        ("不对，是山阳区", "山阳区"),
+        ("地址错了 是塔北路88号", "塔北路88号"),
+        ("不对 地点是解放区民主路", "解放区民主路"),
+        ("应该是中站区", "中站区"),
+    ],
 )
 def test_corrections_lose_their_lead_in(text: str, value: str) -> None:
     assert correction_text(text) == value
@@ -42,8 +65,14 @@ def test_location_corrections_are_recognised() -> None:
 
 @pytest.mark.parametrize(
     ("text", "number"),
-    [("楼下着火了", "119"), ("闻到很大的煤气味", "119"), ("我爸突然晕倒了", "120"), ("有人被车撞了", "120"),
-     ("有人在砸我家门", "110"), ("有人抢劫", "110")],
+    [
+        ("楼下着火了", "119"),
+        ("闻到很大的煤气味", "119"),
+        ("我爸突然晕倒了", "120"),
+        ("有人被车撞了", "120"),
+        ("有人在砸我家门", "110"),
+        ("有人抢劫", "110"),
+    ],
 )
 def test_emergency_fallback_picks_the_number(text: str, number: str) -> None:
     advice = emergency_fallback(text)

@@ -1,4 +1,5 @@
 """The web app's public side: chat relay, conversation cookies, public lookup, errors, headers."""
+
 from __future__ import annotations
 
 import json
@@ -44,9 +45,18 @@ def client(tmp_path, monkeypatch) -> Iterator[TestClient]:
 def _create(tmp_path, phone: str | None = PHONE) -> str:
     store = TicketStore(f"sqlite:///{tmp_path / 'web.db'}", prefix="JZ")
     order = store.create_work_order(
-        NewWorkOrder(kind="投诉", description="路灯不亮", district="温县", address="城关镇人民路",
-                     phone=phone, department="市城管局", local_government="温县人民政府",
-                     routing_reason="rule:streetlight", needs_review=False, conversation_id="c1")
+        NewWorkOrder(
+            kind="投诉",
+            description="路灯不亮",
+            district="温县",
+            address="城关镇人民路",
+            phone=phone,
+            department="市城管局",
+            local_government="温县人民政府",
+            routing_reason="rule:streetlight",
+            needs_review=False,
+            conversation_id="c1",
+        )
     )
     store.close()
     return order.number
@@ -68,8 +78,18 @@ def test_lookup_with_the_phone_s_last_four_digits_shows_progress_without_persona
     assert body["number"] == number and body["status"] == "已受理" and body["department"] == "市城管局"
     for secret in (PHONE, "城关镇人民路", "路灯不亮", "c1"):
         assert secret not in response.text
-    assert set(body) == {"number", "reference", "kind", "status", "department", "created_at", "updated_at",
-                         "due_at", "reply", "replied_at"}
+    assert set(body) == {
+        "number",
+        "reference",
+        "kind",
+        "status",
+        "department",
+        "created_at",
+        "updated_at",
+        "due_at",
+        "reply",
+        "replied_at",
+    }
 
 
 def test_unknown_number_and_wrong_digits_get_the_same_answer(client: TestClient, tmp_path) -> None:
@@ -84,8 +104,10 @@ def test_unknown_number_and_wrong_digits_get_the_same_answer(client: TestClient,
 def test_guessing_the_last_four_digits_locks_the_order(tmp_path, monkeypatch) -> None:
     client = _client(tmp_path, monkeypatch, HOTLINE_LOOKUP_RATE="1000/60", HOTLINE_LOOKUP_FAILURES="5/3600")
     number = _create(tmp_path)
-    codes = [client.post("/api/tickets/lookup", json={"number": number, "phone_last4": f"{i:04d}"}).status_code
-             for i in range(6)]
+    codes = [
+        client.post("/api/tickets/lookup", json={"number": number, "phone_last4": f"{i:04d}"}).status_code
+        for i in range(6)
+    ]
     assert codes == [404] * 5 + [429]
     right = client.post("/api/tickets/lookup", json={"number": number, "phone_last4": PHONE[-4:]})
     assert right.status_code == 429 and "Retry-After" in right.headers
@@ -93,8 +115,10 @@ def test_guessing_the_last_four_digits_locks_the_order(tmp_path, monkeypatch) ->
 
 def test_enumerating_numbers_from_one_client_is_rate_limited(tmp_path, monkeypatch) -> None:
     client = _client(tmp_path, monkeypatch, HOTLINE_LOOKUP_RATE="10/60")
-    codes = [client.post("/api/tickets/lookup", json={"number": f"JZ20261207-{i:04d}", "phone_last4": "1234"})
-             .status_code for i in range(1, 13)]
+    codes = [
+        client.post("/api/tickets/lookup", json={"number": f"JZ20261207-{i:04d}", "phone_last4": "1234"}).status_code
+        for i in range(1, 13)
+    ]
     assert codes[:10] == [404] * 10 and codes[10:] == [429, 429]
 
 
@@ -134,7 +158,9 @@ def test_the_server_issues_the_conversation_id_and_ignores_the_browser_s(tmp_pat
     first = client.post("/api/chat", json={"message": "你好", "sender": "victim-conversation"})
     assert first.status_code == 200
     cookie = first.cookies.get(conversations.COOKIE_NAME)
-    assert cookie and "HttpOnly" in first.headers["set-cookie"] and "samesite=lax" in first.headers["set-cookie"].lower()
+    assert (
+        cookie and "HttpOnly" in first.headers["set-cookie"] and "samesite=lax" in first.headers["set-cookie"].lower()
+    )
     client.post("/api/chat", json={"message": "在吗"})
     senders = [body["sender"] for body in FakeRasa.received]
     assert senders[0] != "victim-conversation" and senders[0].startswith("web-")
@@ -175,8 +201,11 @@ def test_control_characters_only_count_as_empty(client: TestClient) -> None:
 
 def test_a_lone_surrogate_gets_a_clear_message_not_a_500(tmp_path, monkeypatch, rasa) -> None:
     client = _client(tmp_path, monkeypatch, rasa)
-    response = client.post("/api/chat", content=b'{"message": "\\ud800\xe4\xbd\xa0\xe5\xa5\xbd"}',
-                           headers={"Content-Type": "application/json"})
+    response = client.post(
+        "/api/chat",
+        content=b'{"message": "\\ud800\xe4\xbd\xa0\xe5\xa5\xbd"}',
+        headers={"Content-Type": "application/json"},
+    )
     assert response.status_code == 422, response.text
     assert "无法识别的字符" in response.json()["message"]
     assert FakeRasa.received == []

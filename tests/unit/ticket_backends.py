@@ -7,6 +7,7 @@ and a fresh schema (search_path) per test inside it.
 
 Use with ``from tests.unit.ticket_backends import *  # noqa: F401,F403`` in a test module.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,7 +28,14 @@ BACKENDS = ("sqlite", "postgresql")
 CITY_DIR = Path(__file__).resolve().parents[2] / "cities" / "jiaozuo"
 
 __all__ = [
-    "FakeClock", "backend", "clock", "complaint", "db_url", "postgres_database", "store", "time_limits",
+    "FakeClock",
+    "backend",
+    "clock",
+    "complaint",
+    "db_url",
+    "postgres_database",
+    "store",
+    "time_limits",
 ]
 
 
@@ -61,8 +69,10 @@ def postgres_database() -> Iterator[str]:
     """URL of a database created for this test session (dropped afterwards)."""
     base = os.environ.get(POSTGRES_ENV)
     if not base:
-        pytest.skip(f"PostgreSQL not configured: set {POSTGRES_ENV} "
-                    "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) to run these cases")
+        pytest.skip(
+            f"PostgreSQL not configured: set {POSTGRES_ENV} "
+            "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) to run these cases"
+        )
     name = f"hotline_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     try:
@@ -93,8 +103,10 @@ def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iter
     admin = create_engine(database, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    yield make_url(database).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-        hide_password=False
+    yield (
+        make_url(database)
+        .update_query_dict({"options": f"-csearch_path={schema}"})
+        .render_as_string(hide_password=False)
     )
     with admin.connect() as connection:
         connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
