@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import replace
-from typing import Any, Text
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -16,9 +16,9 @@ from actions import replies, services
 from actions.channels import is_voice
 from actions.offload import off_loop
 from actions.understanding import correction_text, mentions_location, names_only_a_district, place_phrase
-from tickets.status import WorkOrderKind
 from tickets.intake import file_work_order
 from tickets.references import submission_ref
+from tickets.status import WorkOrderKind
 from tickets.store import NewWorkOrder, content_hash
 
 logger = logging.getLogger(__name__)
@@ -63,12 +63,12 @@ def is_meaningful_description(text: str) -> bool:
 
 
 class ValidateComplaintForm(FormValidationAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_complaint_form"
 
     async def required_slots(
-        self, domain_slots: list[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[Text]:
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
         if tracker.get_slot("order_kind") in PLACELESS_KINDS:
             return ["order_kind", "complaint_description", "phone", "complaint_confirmed"]
         return list(FORM_SLOTS)
@@ -76,7 +76,7 @@ class ValidateComplaintForm(FormValidationAction):
     # ---- extraction -------------------------------------------------------------------------
     async def extract_order_kind(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[Text, Any]:
+    ) -> dict[str, Any]:
         """The kind comes from the intent that opened the form and stays for the whole form."""
         if tracker.get_slot("order_kind"):
             return {}
@@ -85,7 +85,7 @@ class ValidateComplaintForm(FormValidationAction):
 
     async def extract_complaint_description(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[Text, Any]:
+    ) -> dict[str, Any]:
         """At the start of the form: the opening words, or what the caller said just before.
 
         "那我要投诉" after a question reuses the question ("小区门口天天堆垃圾怎么办") as the
@@ -104,7 +104,7 @@ class ValidateComplaintForm(FormValidationAction):
 
     async def extract_location(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[Text, Any]:
+    ) -> dict[str, Any]:
         """An address said before it was asked for, or a corrected place at the read-back."""
         requested = tracker.get_slot("requested_slot")
         if requested == "location":
@@ -124,13 +124,13 @@ class ValidateComplaintForm(FormValidationAction):
 
     async def extract_correction_asked(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[Text, Any]:
+    ) -> dict[str, Any]:
         return {}
 
     # ---- validation -------------------------------------------------------------------------
     def validate_complaint_description(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[Text, Any]:
+    ) -> dict[str, Any]:
         if isinstance(value, str) and is_meaningful_description(value):
             return {"complaint_description": value.strip()}
         dispatcher.utter_message(text="麻烦您再具体说说：发生了什么事、持续多久了、影响到了什么。")
@@ -138,12 +138,12 @@ class ValidateComplaintForm(FormValidationAction):
 
     def validate_location(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[Text, Any]:
+    ) -> dict[str, Any]:
         text = (value or "").strip() if isinstance(value, str) else ""
         if len(text) < 2:
             dispatcher.utter_message(text="请说一下具体地点，比如哪条路、哪个小区或者附近的标志性建筑。")
             return {"location": None}
-        result: dict[Text, Any] = {"location": text}
+        result: dict[str, Any] = {"location": text}
         district = services.directory().find_district(text)
         if district:
             result["district"] = district
@@ -154,7 +154,7 @@ class ValidateComplaintForm(FormValidationAction):
 
     def validate_district(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[Text, Any]:
+    ) -> dict[str, Any]:
         district = services.directory().find_district(value) if isinstance(value, str) else None
         if district:
             return {"district": district}
@@ -165,7 +165,7 @@ class ValidateComplaintForm(FormValidationAction):
 
     def validate_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[Text, Any]:
+    ) -> dict[str, Any]:
         phone = normalize_phone(value) if isinstance(value, str) else None
         if phone:
             return {"phone": phone}
@@ -177,7 +177,7 @@ class ValidateComplaintForm(FormValidationAction):
 
     def validate_complaint_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[Text, Any]:
+    ) -> dict[str, Any]:
         """ "不对，是山阳区" corrects and reads back again; a bare "不对" asks what to change once."""
         if value is not False:
             return {"complaint_confirmed": value}
@@ -203,7 +203,7 @@ def previous_user_message(tracker: Tracker) -> tuple[str, str | None] | None:
 class ActionAskComplaintConfirmed(Action):
     """Read the collected details back before anything is filed."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_complaint_confirmed"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
@@ -224,7 +224,7 @@ class ActionAskComplaintConfirmed(Action):
 class ActionAskLocation(Action):
     """Ask where it happened; once the district is known, ask only for the street or landmark."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_location"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
@@ -266,7 +266,7 @@ class ActionSubmitComplaint(Action):
     reference, the work-order number follows; the outbox files it once the database is back.
     """
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_submit_complaint"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:

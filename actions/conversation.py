@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Text
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
@@ -67,7 +67,7 @@ class ActionCheckAnswer(Action):
     answer (awaiting_clarification, see actions/short_reply.py).
     """
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_check_answer"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
@@ -88,7 +88,7 @@ class ActionCheckAnswer(Action):
 
 
 class ActionDeclineHuman(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_decline_human"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
@@ -105,7 +105,7 @@ def emergency_advice(text: str) -> tuple[str, str]:
     if detect_emergency is not None:
         try:
             advice = detect_emergency(text)
-        except Exception:  # noqa: BLE001 - an emergency must never fail on a helper's bug
+        except Exception:  # an emergency must never fail on a helper's bug
             logger.exception("detect_emergency failed; using the fallback mapping")
             advice = None
         if advice is not None:
@@ -120,7 +120,7 @@ def emergency_advice(text: str) -> tuple[str, str]:
 class ActionEmergency(Action):
     """The right emergency number at once; any running form stops."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_emergency"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
@@ -136,18 +136,18 @@ class ActionEmergency(Action):
 
 
 class ValidateSatisfactionForm(FormValidationAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_satisfaction_form"
 
     async def required_slots(
-        self, domain_slots: list[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[Text]:
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
         # One rating per conversation: a second goodbye just says goodbye.
         return [] if tracker.get_slot("rating_done") else ["satisfaction_score"]
 
     def validate_satisfaction_score(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[Text, Any]:
+    ) -> dict[str, Any]:
         text = value if isinstance(value, str) else ""
         score = parse_rating(text)
         if score is not None:
@@ -165,7 +165,7 @@ class ValidateSatisfactionForm(FormValidationAction):
 class ActionFinishConversation(Action):
     """Store the rating (1-5) with the conversation and its last work order, then say goodbye."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_finish_conversation"
 
     @staticmethod
@@ -175,12 +175,12 @@ class ActionFinishConversation(Action):
         try:
             await off_loop(lambda: store().record_satisfaction(conversation_id, score, number=number))
             return
-        except Exception:  # noqa: BLE001 - the caller still gets a goodbye; the log says why
+        except Exception:  # the caller still gets a goodbye; the log says why
             logger.exception("could not store the satisfaction rating with work order %s", number)
         if number:
             try:
                 await off_loop(lambda: store().record_satisfaction(conversation_id, score))
-            except Exception:  # noqa: BLE001
+            except Exception:
                 logger.exception("could not store the satisfaction rating")
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache, partial
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 DEFAULT_DEADLINE_SECONDS = 5.0

@@ -13,11 +13,13 @@ from pathlib import Path
 from hotline.privacy import install_log_masking
 from hotline.settings import load_settings
 from knowledge_base.index_manager import ReloadingSearcher
+from routing import paths as routing_paths
 from routing.directory import CityDirectory
 from routing.router import Router
 from tickets.intake import file_work_order
 from tickets.outbox import Outbox
 from tickets.store import TicketStore
+from tickets.time_limits import TimeLimits
 
 logger = logging.getLogger(__name__)
 
@@ -29,13 +31,20 @@ def directory() -> CityDirectory:
 
 @lru_cache(maxsize=1)
 def router() -> Router:
-    return Router.from_city_dir(load_settings().city_dir)
+    """Rules, plus the trained routing model under var/routing/ when there is one."""
+    settings = load_settings()
+    model_path = routing_paths.default_model_path(settings.var_dir)
+    return Router.from_city_dir(settings.city_dir, model_path, settings.model_dir, model_optional=True)
 
 
 @lru_cache(maxsize=1)
 def ticket_store() -> TicketStore:
     settings = load_settings()
-    return TicketStore(settings.database_url, prefix=directory().ticket_prefix)
+    return TicketStore(
+        settings.database_url,
+        prefix=directory().ticket_prefix,
+        time_limits=TimeLimits.for_city(settings.city_dir),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -75,7 +84,7 @@ def _deliver_forever(interval: float) -> None:
     while True:
         try:
             deliver_outbox()
-        except Exception:  # noqa: BLE001 - keep trying: the next round may find the database back
+        except Exception:  # keep trying: the next round may find the database back
             logger.exception("outbox delivery failed")
         time.sleep(interval)
 
@@ -96,7 +105,7 @@ def warm_up() -> None:
     router().route("小区路灯坏了好几天没人修", None)
     try:
         ticket_store()
-    except Exception:  # noqa: BLE001 - serve anyway: answers and emergencies need no database
+    except Exception:  # serve anyway: answers and emergencies need no database
         logger.exception("work-order database unavailable at start; complaints go to the outbox")
     start_outbox_delivery()  # files what an earlier run could not
     logger.info("action services ready")

@@ -11,8 +11,6 @@ this action reads them instead, so one rule covers every short reply:
 
 from __future__ import annotations
 
-from typing import Text
-
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -24,7 +22,7 @@ from actions.ticket_status import ActionTicketStatus, ActionUrgeTicket, ticket_n
 
 
 class ActionShortReply(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_short_reply"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:

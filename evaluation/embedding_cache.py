@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -35,7 +35,7 @@ class CachedEncoder:
         if self.path.exists():
             with np.load(self.path) as data:
                 keys, vectors = data["keys"], data["vectors"]
-            self._vectors = {k.tobytes(): v for k, v in zip(keys, vectors)}
+            self._vectors = {k.tobytes(): v for k, v in zip(keys, vectors, strict=True)}
 
     def __len__(self) -> int:
         return len(self._vectors)
@@ -48,7 +48,7 @@ class CachedEncoder:
             chosen = missing[start : start + step]
             batch = [texts[i] for i in chosen]
             vectors = self.encoder.queries(batch) if is_query else self.encoder.passages(batch)
-            for i, vector in zip(chosen, vectors):
+            for i, vector in zip(chosen, vectors, strict=True):
                 self._vectors[keys[i]] = vector
             self._unsaved += len(chosen)
             if self._unsaved >= self.save_every:
@@ -70,7 +70,7 @@ class CachedEncoder:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists():  # another run may have added vectors meanwhile: keep them
             with np.load(self.path) as data:
-                for key, vector in zip(data["keys"], data["vectors"]):
+                for key, vector in zip(data["keys"], data["vectors"], strict=True):
                     self._vectors.setdefault(key.tobytes(), vector)
         keys = np.frombuffer(b"".join(self._vectors), dtype=np.uint8).reshape(-1, 20)
         vectors = np.stack(list(self._vectors.values())) if self._vectors else np.zeros((0, self.dim), np.float32)

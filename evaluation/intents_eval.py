@@ -17,11 +17,12 @@ import json
 import statistics
 import time
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import httpx
 import yaml
@@ -55,7 +56,7 @@ class LabelMap:
     other: str = "其他"
 
     @classmethod
-    def load(cls, path: Path) -> "LabelMap":
+    def load(cls, path: Path) -> LabelMap:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         return cls(
             labels={str(k): str(v) for k, v in (data.get("labels") or {}).items()},
@@ -136,7 +137,7 @@ def rasa_parser(rasa_url: str | None, start: bool = True, model: Path | None = N
         yield parser
     except RasaUnavailable:
         raise
-    except Exception as error:  # noqa: BLE001 - say why the server did not come up
+    except Exception as error:  # say why the server did not come up
         raise RasaUnavailable(f"could not start a Rasa server: {error}") from error
     finally:
         supervisor.stop_all()
@@ -173,11 +174,11 @@ def score_labelled(
             "f1": round(float(f), 4),
             "support": int(s),
         }
-        for label, p, r, f, s in zip(classes, precision, recall, f1, support)
+        for label, p, r, f, s in zip(classes, precision, recall, f1, support, strict=True)
     }
     errors = [
         {"text": t[:80], "gold": g, "predicted": p, "intent": i}
-        for t, g, p, i in zip(texts, gold, predicted, intents)
+        for t, g, p, i in zip(texts, gold, predicted, intents, strict=True)
         if g != p
     ][:max_errors]
     return LabelledResult(
@@ -209,7 +210,7 @@ def plot_confusion(result: LabelledResult, path: Path, title: str) -> Path:
     if chinese:
         plt.rcParams["font.sans-serif"] = [chinese[0], "DejaVu Sans"]
     names = result.labels if chinese else [_ascii_label(label) for label in result.labels]
-    gold_rows = [row for row, label in zip(result.confusion, result.labels) if label in result.per_class]
+    gold_rows = [row for row, label in zip(result.confusion, result.labels, strict=True) if label in result.per_class]
     fig, ax = plt.subplots(figsize=(1.6 * len(names) + 2, 1.4 * len(gold_rows) + 1.5))
     ax.imshow(gold_rows, cmap="Blues")
     ax.set_xticks(range(len(names)), names)
@@ -253,7 +254,9 @@ def score_expected(
         expected=list(accepted),
         share=round(sum(hits) / max(len(hits), 1), 4),
         intent_counts=dict(Counter(intents).most_common()),
-        errors=[{"text": t[:80], "intent": i} for t, i, ok in zip(texts, intents, hits) if not ok][:max_errors],
+        errors=[{"text": t[:80], "intent": i} for t, i, ok in zip(texts, intents, hits, strict=True) if not ok][
+            :max_errors
+        ],
     )
 
 

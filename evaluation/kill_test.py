@@ -44,7 +44,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import httpx
@@ -93,7 +93,7 @@ MOBILE_PREFIXES = ("139", "138", "137", "136", "135", "186", "158", "150", "177"
 CONFIRM = "对"
 
 
-class PlaceStyle(str, Enum):
+class PlaceStyle(StrEnum):
     FULL = "full"  # "解放区民主路和平小区门口"
     STREET_FIRST = "street_first"  # "民主路和平小区门口", then the district when asked
     DISTRICT_FIRST = "district_first"  # "解放区", then the street when asked
@@ -152,7 +152,7 @@ PAGE_HTTP_ERROR = "助手暂时无法响应，请稍后再试。"
 NO_REPLY_STATUS = "no_reply"  # 200 with the web app's "请再说一遍" in place of a reply Rasa did not give
 
 
-class Step(str, Enum):
+class Step(StrEnum):
     """What the assistant's last reply asks of the caller."""
 
     ACCEPTED = "accepted"
@@ -255,7 +255,7 @@ class ConversationRecord:
         return sum(1 for turn in self.turns if turn.attempt > 0)
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     ACCEPTED = "accepted"
     CANCELLED = "cancelled"
     CLEAR_MESSAGE = "clear_message"

@@ -13,8 +13,8 @@ import hashlib
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import yaml
 
@@ -26,7 +26,7 @@ PROJECT_DATA = ("nlu_data", "bot/data")
 
 def in_training_half(text: str, seed: int) -> bool:
     """A stable, seedable half: the same message always lands on the same side."""
-    digest = hashlib.sha256(f"{seed}:{text}".encode("utf-8")).digest()
+    digest = hashlib.sha256(f"{seed}:{text}".encode()).digest()
     return digest[0] % 2 == 0
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 
 def recall_at_k_plot(curves: Mapping[str, Sequence[float]], path: Path, title: str = "recall@k") -> Path:

@@ -17,8 +17,8 @@ Two feature sets are measured:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Sequence
 
 import numpy as np
 
@@ -43,7 +43,7 @@ class ReferenceResult:
     rows: list[ReferenceRow]
 
 
-def _predict(texts: Sequence[str], vectors: np.ndarray, labels: np.ndarray, train_idx, test_idx, C: float) -> list[str]:
+def _predict(texts: Sequence[str], vectors: np.ndarray, labels: np.ndarray, train_idx, test_idx, C: float) -> list[str]:  # noqa: N803 - scikit-learn's name
     """Fits LetterTypeClassifier's own regression on the training fold and labels the held-out one."""
     model = TextLogisticModel.fit([texts[i] for i in train_idx], vectors[train_idx], labels[train_idx].tolist(), C=C)
     predicted = []
@@ -58,8 +58,8 @@ def cross_validate_reference(
     labels: Sequence[str],
     folds: int = 5,
     seed: int = 12345,
-    encoder: Optional[Encoder] = None,
-    C: float = 3.0,
+    encoder: Encoder | None = None,
+    C: float = 3.0,  # noqa: N803 - scikit-learn\'s name for the regularisation strength
 ) -> ReferenceResult:
     """k-fold macro-F1 and accuracy of the reference, pooled over all held-out predictions."""
     from sklearn.metrics import accuracy_score, f1_score

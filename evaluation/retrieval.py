@@ -13,10 +13,11 @@ import json
 import statistics
 import time
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from knowledge_base.entry import KnowledgeEntry, Source
 from knowledge_base.index import IndexConfig, build_index

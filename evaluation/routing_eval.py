@@ -14,9 +14,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -61,8 +62,8 @@ def _scores(truth: list[str], ranked: list[list[str]]) -> dict[str, float]:
     top1 = [r[0] if r else "" for r in ranked]
     labels = sorted(set(truth))
     return {
-        "top1": round(float(np.mean([t == p for t, p in zip(truth, top1)])), 4),
-        "top3": round(float(np.mean([t in r[:3] for t, r in zip(truth, ranked)])), 4),
+        "top1": round(float(np.mean([t == p for t, p in zip(truth, top1, strict=True)])), 4),
+        "top3": round(float(np.mean([t in r[:3] for t, r in zip(truth, ranked, strict=True)])), 4),
         "macro_f1": round(float(f1_score(truth, top1, labels=labels, average="macro", zero_division=0)), 4),
     }
 
@@ -95,7 +96,9 @@ def run_routing_eval(
     truth = [r.department for r in test]
     decisions = [router.route(r.text) for r in test]
     ranked_router = [[c[0] for c in d.candidates] or [d.department] for d in decisions]
-    ranked_router = [[d.department] + [x for x in r if x != d.department] for d, r in zip(decisions, ranked_router)]
+    ranked_router = [
+        [d.department] + [x for x in r if x != d.department] for d, r in zip(decisions, ranked_router, strict=True)
+    ]
     probabilities = classifier.probability_matrix(texts, embed(texts))
     order = np.argsort(-probabilities, axis=1)[:, :3]
     ranked_classifier = [[classifier.classes[i] for i in row] for row in order]
@@ -107,10 +110,10 @@ def run_routing_eval(
         "rules_only": _scores(truth, ranked_rules),
     }
     auto = [d for d in decisions if not d.needs_review]
-    auto_truth = [t for t, d in zip(truth, decisions) if not d.needs_review]
+    auto_truth = [t for t, d in zip(truth, decisions, strict=True) if not d.needs_review]
     metrics["router"]["review_share"] = round(1 - len(auto) / max(len(decisions), 1), 4)
     metrics["router"]["auto_accuracy"] = round(
-        float(np.mean([d.department == t for d, t in zip(auto, auto_truth)])) if auto else 0.0, 4
+        float(np.mean([d.department == t for d, t in zip(auto, auto_truth, strict=True)])) if auto else 0.0, 4
     )
     metrics["router"]["rule_weight"] = router.effective_rule_weight
     predicted = [r[0] for r in ranked_router]
@@ -124,7 +127,7 @@ def run_routing_eval(
         per_department=_per_department(truth, predicted),
         confusions=[
             {"truth": t, "predicted": p, "count": n}
-            for (t, p), n in Counter((t, p) for t, p in zip(truth, predicted) if t != p).most_common(10)
+            for (t, p), n in Counter((t, p) for t, p in zip(truth, predicted, strict=True) if t != p).most_common(10)
         ],
         review_curve=review_curve(truth, decisions, router.classifier_review_threshold),
     )
@@ -175,7 +178,7 @@ def review_curve(
     for threshold in thresholds:
         auto = [
             d.department == t
-            for t, d in zip(truth, decisions)
+            for t, d in zip(truth, decisions, strict=True)
             if d.score >= threshold and not _forced_review(d, current_threshold)
         ]
         rows.append(
@@ -206,7 +209,7 @@ def _per_department(truth: list[str], predicted: list[str]) -> list[dict[str, An
             "f1": round(float(f), 3),
             "support": int(s),
         }
-        for label, p, r, f, s in zip(labels, precision, recall, f1, support)
+        for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)
     ]
     return sorted(rows, key=lambda row: -row["support"])
 

@@ -11,8 +11,8 @@ the held-out out-of-scope examples it recognises.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
@@ -44,7 +44,7 @@ def held_out_probabilities(
     vectors: np.ndarray,
     intents: Sequence[str],
     folds: int,
-    C: float,
+    C: float,  # noqa: N803 - scikit-learn\'s name for the regularisation strength
     seed: int = 0,
 ) -> np.ndarray:
     """P(out_of_scope) of each example from a model that did not see it."""
@@ -68,7 +68,7 @@ def cross_validate(
     has_entities: Callable[[str], bool],
     thresholds: Sequence[float],
     folds: int = 5,
-    C: float = 4.0,
+    C: float = 4.0,  # noqa: N803 - scikit-learn\'s name for the regularisation strength
 ) -> GateCvResult:
     texts = [text for text, _ in examples]
     intents = [intent for _, intent in examples]

@@ -10,7 +10,7 @@ They must never be shipped in a city's knowledge base.
 from __future__ import annotations
 
 import random
-from typing import Iterator
+from collections.abc import Iterator
 
 from knowledge_base.entry import KnowledgeEntry, Source
 

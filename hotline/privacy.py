@@ -12,7 +12,7 @@ import functools
 import logging
 import re
 import unicodedata
-from typing import Iterable
+from collections.abc import Iterable
 
 # The patterns run on a folded copy of the text (see _fold), so they only need ASCII. A number
 # glued to letters ("id410802…", "tel13812345678") is masked too: better a hex id masked than a number shown.
@@ -206,7 +206,7 @@ class PiiMaskingFilter(logging.Filter):
             return True
         try:
             message = record.getMessage()
-        except Exception:  # a broken format string: still mask what we can
+        except Exception:  # noqa: BLE001 - a broken format string (any error): still mask what we can
             message = f"{record.msg} {record.args}"
         record.msg = mask_text(message)
         record.args = None

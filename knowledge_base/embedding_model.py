@@ -23,6 +23,7 @@ import struct
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -64,7 +65,7 @@ class _Reader:
         self.data = data
         self.pos = 0
 
-    def read(self, fmt: str):
+    def read(self, fmt: str) -> Any:
         values = struct.unpack_from(fmt, self.data, self.pos)
         self.pos += struct.calcsize(fmt)
         return values if len(values) > 1 else values[0]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any, Iterable, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 STATUSES: tuple[str, ...] = ("draft", "published", "retired")
 KINDS: tuple[str, ...] = ("policy", "guide", "faq", "imported")
@@ -82,7 +83,7 @@ class KnowledgeEntry:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "KnowledgeEntry":
+    def from_dict(cls, data: dict[str, Any]) -> KnowledgeEntry:
         values = dict(data)
         values["source"] = Source(**values["source"])
         values["questions"] = tuple(values.get("questions", ()))

@@ -19,9 +19,10 @@ import json
 import random
 import shutil
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any
 
 from knowledge_base.embedding_model import PASSAGE_PROMPT, QUERY_PROMPT
 from knowledge_base.encoder import FINETUNED_MARK
@@ -75,7 +76,7 @@ def _batches(pairs: Sequence[tuple[str, str]], size: int, rng: random.Random) ->
     return batches
 
 
-def _embed(model, texts: list[str]):
+def _embed(model: Any, texts: list[str]) -> Any:  # a torch.Tensor (torch is imported lazily)
     import torch
 
     prepare = getattr(model, "preprocess", None) or model.tokenize  # `tokenize` is deprecated in v6
@@ -131,7 +132,7 @@ def finetune(
     return report
 
 
-def _progress(batches: list, label: str):
+def _progress(batches: list[Any], label: str) -> Any:  # a tqdm iterator
     from tqdm import tqdm
 
     return tqdm(batches, desc=label, unit="batch", leave=False)

@@ -12,8 +12,8 @@ Two methods, chosen in the search configuration:
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Hashable, Mapping, Sequence
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
 
 import faiss
 import numpy as np
@@ -136,7 +136,9 @@ def tune_nprobe(
     while True:
         ivf.nprobe = nprobe
         _, found = index.search(queries, k)
-        recall = sum(len(set(a.tolist()) & set(e.tolist())) for a, e in zip(found, exact_ids)) / exact_ids.size
+        recall = (
+            sum(len(set(a.tolist()) & set(e.tolist())) for a, e in zip(found, exact_ids, strict=True)) / exact_ids.size
+        )
         if recall >= target or nprobe >= ivf.nlist:
             return nprobe, recall
         nprobe = min(nprobe * 2, ivf.nlist)
@@ -180,9 +182,9 @@ class KnowledgeIndex:
         depth = min(max(self.vectors, 1), depth)
         scores, ids = self.dense.search(np.ascontiguousarray(vectors, dtype=np.float32), depth)
         results = []
-        for row_scores, row_ids in zip(scores, ids):
+        for row_scores, row_ids in zip(scores, ids, strict=True):
             best: dict[int, float] = {}
-            for score, vid in zip(row_scores.tolist(), row_ids.tolist()):
+            for score, vid in zip(row_scores.tolist(), row_ids.tolist(), strict=True):
                 if vid >= 0:
                     slot = vid >> VECTOR_BITS
                     if slot not in best:
@@ -205,7 +207,7 @@ class KnowledgeIndex:
         self, entries: Sequence[KnowledgeEntry], slots: Sequence[int]
     ) -> tuple[list[str], list[bool], list[int]]:
         texts, is_query, ids = [], [], []
-        for entry, slot in zip(entries, slots):
+        for entry, slot in zip(entries, slots, strict=True):
             items = [(t, True) for t in query_texts(entry)] + [(t, False) for t in passage_texts(entry, self.config)]
             for n, (text, query) in enumerate(items[:MAX_VECTORS]):
                 texts.append(text)
@@ -246,7 +248,7 @@ class KnowledgeIndex:
         texts, is_query, ids = self._texts(entries, slots)
         vectors = self._embed(encoder, texts, is_query, progress)
         self.dense.add_with_ids(vectors, np.asarray(ids, dtype=np.int64))
-        for entry, slot in zip(entries, slots):
+        for entry, slot in zip(entries, slots, strict=True):
             self.rows[slot] = self.lexical.add(lexical_text(entry))
             self.row_slots.append(slot)
 
@@ -297,7 +299,7 @@ def build_index(
     entries = [entry for entry in entries if entry.is_published]
     slots = kb._register(entries)
     texts, is_query, ids = kb._texts(entries, slots)
-    callback = _tqdm_progress(len(texts)) if progress is True else (progress or None)
+    callback = _TqdmProgress(len(texts)) if progress is True else (progress or None)
     vectors = kb._embed(encoder, texts, is_query, callback)
     if callback is not None and hasattr(callback, "close"):
         callback.close()
@@ -323,7 +325,7 @@ def assemble(
     return kb
 
 
-class _tqdm_progress:
+class _TqdmProgress:
     def __init__(self, total: int) -> None:
         from tqdm import tqdm
 

@@ -14,9 +14,10 @@ import logging
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from knowledge_base.encoder import Encoder
 from knowledge_base.entry import KnowledgeEntry

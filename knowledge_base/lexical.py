@@ -12,8 +12,9 @@ retiring one entry costs a few milliseconds. `compact()` folds the delta back in
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from types import ModuleType
 
 import numpy as np
 from scipy import sparse
@@ -22,7 +23,7 @@ _RUN = re.compile(r"[0-9A-Za-z\u3400-\u9fff]+")
 _WORD = re.compile(r"[0-9A-Za-z\u3400-\u9fff]")
 
 
-def _jieba():  # imported lazily: jieba prints to stderr on first use
+def _jieba() -> ModuleType:  # imported lazily: jieba prints to stderr on first use
     import jieba
 
     jieba.setLogLevel(60)
@@ -63,11 +64,11 @@ class LexicalIndex:
 
     # ----- building -------------------------------------------------------------------------
     @classmethod
-    def build(cls, texts: Sequence[str], k1: float = 1.2, b: float = 0.75) -> "LexicalIndex":
+    def build(cls, texts: Sequence[str], k1: float = 1.2, b: float = 0.75) -> LexicalIndex:
         return cls.from_terms([tokenize(text) for text in texts], k1, b)
 
     @classmethod
-    def from_terms(cls, documents: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> "LexicalIndex":
+    def from_terms(cls, documents: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> LexicalIndex:
         vocab: dict[str, int] = {}
         indptr, indices, data = [0], [], []
         for terms in documents:
@@ -185,14 +186,14 @@ class LexicalIndex:
         k1, b = self.k1, self.b
         norm = (k1 * (1.0 - b + b * self.lengths / avgdl)).astype(np.float32)
         base_terms = self.matrix.shape[1]
-        for term_id, weight in zip(term_ids, idf):
+        for term_id, weight in zip(term_ids, idf, strict=True):
             if term_id < base_terms:
                 start, end = self.matrix.indptr[term_id], self.matrix.indptr[term_id + 1]
                 rows = self.matrix.indices[start:end]
                 tf = self.matrix.data[start:end]
                 scores[rows] += np.float32(weight) * tf * (k1 + 1.0) / (tf + norm[rows])
         if self.delta:
-            wanted = dict(zip(term_ids.tolist(), idf.tolist()))
+            wanted = dict(zip(term_ids.tolist(), idf.tolist(), strict=True))
             for row, terms in self.delta.items():
                 total = 0.0
                 for term_id, tf in terms.items():
@@ -229,7 +230,7 @@ class LexicalIndex:
         }
 
     @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> "LexicalIndex":
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> LexicalIndex:
         vocab = {str(term): i for i, term in enumerate(arrays["vocab"].tolist())}
         rows = sparse.csr_matrix(
             (arrays["data"], arrays["indices"], arrays["indptr"]),

@@ -27,6 +27,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -271,7 +272,7 @@ class OnnxEngine:
         return out
 
 
-def _progress_bar(total: int):
+def _progress_bar(total: int) -> Any:  # a tqdm bar (tqdm is imported lazily)
     from tqdm import tqdm
 
     return tqdm(total=total, desc="embedding", unit="text")

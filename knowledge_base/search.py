@@ -58,7 +58,7 @@ class Thresholds:
         z = self.bias + self.w_dense * dense + self.w_lexical * lexical
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
-    def replace(self, **changes: Any) -> "Thresholds":
+    def replace(self, **changes: Any) -> Thresholds:
         return Thresholds(**{**self.__dict__, **changes})
 
 
@@ -112,7 +112,7 @@ class KnowledgeSearcher:
         self.thresholds = thresholds or load_thresholds()
 
     @classmethod
-    def open(cls, index_dir: Path, model_dir: Path, thresholds: Thresholds | None = None) -> "KnowledgeSearcher":
+    def open(cls, index_dir: Path, model_dir: Path, thresholds: Thresholds | None = None) -> KnowledgeSearcher:
         from knowledge_base.index_files import load_index
 
         kb, _ = load_index(index_dir)

@@ -18,7 +18,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +95,7 @@ def content_hash(entry: KnowledgeEntry) -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _row_values(entry: KnowledgeEntry) -> dict[str, Any]:
@@ -430,4 +430,4 @@ class KnowledgeStore:
         """Number of entries per source_key."""
         query = select(EntryRow.source_key, func.count()).group_by(EntryRow.source_key)
         with Session(self.engine) as session:
-            return {key: count for key, count in session.execute(query)}
+            return dict(session.execute(query))

@@ -18,9 +18,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -211,8 +212,8 @@ class RoutingClassifier:
             return []
         mixed, neighbours = self._mixture(texts, vectors)
         return [
-            ClassifierOutput({label: float(p) for label, p in zip(self.classes, row)}, near)
-            for row, near in zip(mixed, neighbours)
+            ClassifierOutput({label: float(p) for label, p in zip(self.classes, row, strict=True)}, near)
+            for row, near in zip(mixed, neighbours, strict=True)
         ]
 
     def predict(self, text: str, embed: Embed) -> ClassifierOutput:
@@ -246,7 +247,7 @@ class RoutingClassifier:
             neighbours.append(
                 [
                     Neighbour(self.train_ids[i], self.train_labels[i], round(float(s), 3))
-                    for i, s in zip(indexes[:3], sims[:3])
+                    for i, s in zip(indexes[:3], sims[:3], strict=True)
                 ]
             )
         probabilities /= probabilities.sum(axis=1, keepdims=True)

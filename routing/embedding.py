@@ -10,8 +10,8 @@ instead of cutting the end off, where a long complaint often says what it wants.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 

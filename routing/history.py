@@ -10,9 +10,10 @@ import csv
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from routing.aliases import AliasTable
 
@@ -75,7 +76,7 @@ def read_rows(path: Path, fmt: str | None = None) -> Iterator[dict[str, Any]]:
         rows = sheet.iter_rows(values_only=True)
         header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
         for values in rows:
-            yield {name: value for name, value in zip(header, values)}
+            yield dict(zip(header, values, strict=False))
 
 
 def map_records(

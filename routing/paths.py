@@ -1,4 +1,8 @@
-"""Default locations of the routing model and the imported history (under the var directory)."""
+"""Locations of the routing model and the imported history under a var directory.
+
+The var directory is passed in by the composition roots (actions/services.py, the CLI), which
+take it from hotline.settings: routing/ does not import the hotline package.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +10,16 @@ import os
 from pathlib import Path
 
 
-def routing_dir() -> Path:
-    """``$HOTLINE_ROUTING_DIR`` or ``<var>/routing``."""
-    from hotline.settings import load_settings
-
+def routing_dir(var_dir: Path) -> Path:
+    """``$HOTLINE_ROUTING_DIR`` or ``<var_dir>/routing``."""
     explicit = os.environ.get("HOTLINE_ROUTING_DIR")
-    return Path(explicit).expanduser().resolve() if explicit else load_settings().var_dir / "routing"
+    return Path(explicit).expanduser().resolve() if explicit else Path(var_dir) / "routing"
 
 
-def default_model_path() -> Path:
+def default_model_path(var_dir: Path) -> Path:
     """The model's JSON manifest; its arrays are ``model.npz`` beside it (routing.classifier)."""
-    return routing_dir() / "model.json"
+    return routing_dir(var_dir) / "model.json"
 
 
-def default_history_path() -> Path:
-    return routing_dir() / "history.jsonl"
-
-
-def default_encoder_dir() -> Path:
-    from hotline.settings import load_settings
-
-    return load_settings().model_dir
+def default_history_path(var_dir: Path) -> Path:
+    return routing_dir(var_dir) / "history.jsonl"

@@ -25,9 +25,10 @@ import logging
 import math
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import yaml
 
@@ -47,7 +48,6 @@ DEFAULT_MIN_HISTORY = 100
 URGENT_TIER_FOR_EMERGENCY = "特急"
 # With a classifier but no rule: below this calibrated score the request takes the rules-only fallback.
 FALLBACK_BELOW = 0.3
-_DEFAULT = object()  # "use the model under var/ if there is one"
 
 
 @dataclass(frozen=True)
@@ -156,21 +156,24 @@ class Router:
     def from_city_dir(
         cls,
         city_dir: Path,
-        model_path: Path | None | object = _DEFAULT,
+        model_path: Path | None = None,
         encoder_dir: Path | None = None,
+        *,
+        model_optional: bool = False,
     ) -> Router:
-        """Build a router from the city directory (rules, taxonomy) and, when present, a trained model.
+        """Build a router from the city directory (rules, taxonomy) and, when given, a trained model.
 
-        ``model_path`` defaults to ``<var>/routing/model.json`` (with ``model.npz``; used only if it
-        exists, an old ``model.pkl`` is ignored); pass None for rules only. ``encoder_dir`` defaults
-        to the e5 model folder of the settings.
+        ``model_path``: the model's ``model.json`` (with ``model.npz``; routing.paths.default_model_path
+        of the var directory), None for rules only. A missing model raises FileNotFoundError unless
+        ``model_optional`` (then: rules only, and an old ``model.pkl`` there is ignored with a warning).
+        ``encoder_dir``: the e5 model folder the model's features come from (needed with a model).
         """
         city_dir = Path(city_dir)
         directory = CityDirectory.load(city_dir)
         config = load_rules_config(city_dir)
         rules = parse_rules(config)
         taxonomy = MatterTaxonomy.load(city_dir, directory) if (city_dir / MATTERS_FILE).exists() else None
-        classifier, embed = _load_classifier(model_path, encoder_dir)
+        classifier, embed = _load_classifier(model_path, encoder_dir, model_optional)
         fusion = config.get("fusion") or {}
         return cls(
             directory,
@@ -298,7 +301,7 @@ class Router:
             return None
         try:
             return self.classifier.predict(text, self.embed)
-        except Exception:  # noqa: BLE001 - a broken model must not stop work orders being filed
+        except Exception:  # a broken model must not stop work orders being filed
             logger.exception("routing classifier failed; routing on rules only")
             return None
 
@@ -426,27 +429,27 @@ def parse_rules(config: dict[str, Any]) -> list[RoutingRule]:
     ]
 
 
-def _load_classifier(model_path: Any, encoder_dir: Path | None) -> tuple[Any, Any]:
+def _load_classifier(model_path: Path | None, encoder_dir: Path | None, optional: bool) -> tuple[Any, Any]:
     """(classifier, embed) or (None, None) when there is no usable model: rules only."""
-    from routing import paths
     from routing.classifier import RoutingClassifier, model_files
 
     if model_path is None:
         return None, None
-    path = paths.default_model_path() if model_path is _DEFAULT else Path(model_path)
-    manifest, _ = model_files(path)  # refuses a .pkl path: pickles are never opened
+    manifest, _ = model_files(Path(model_path))  # refuses a .pkl path: pickles are never opened
     if not manifest.exists():
-        if model_path is not _DEFAULT:
+        if not optional:
             raise FileNotFoundError(f"routing model {manifest} not found; run `hotline routing train`")
         if (manifest.parent / "model.pkl").exists():
             logger.warning("ignoring the old pickled routing model in %s; run `hotline routing train`", manifest.parent)
         return None, None
-    embedder = _embedder(encoder_dir or paths.default_encoder_dir())
+    if encoder_dir is None:
+        raise ValueError("a routing model needs the e5 model folder its features come from (encoder_dir)")
+    embedder = _embedder(encoder_dir)
     if embedder is None:
         return None, None
     try:
         return RoutingClassifier.load(manifest), embedder
-    except Exception:  # noqa: BLE001 - an unreadable model must not stop the router
+    except Exception:  # an unreadable model must not stop the router
         logger.exception("could not load routing model %s: rules only", manifest)
         return None, None
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import yaml
@@ -65,7 +66,7 @@ class EmbeddingCache:
         self._vectors: dict[str, np.ndarray] = {}
         if self.path and self.path.exists():
             data = np.load(self.path)
-            self._vectors = dict(zip(data["keys"].tolist(), data["vectors"].astype(np.float32)))
+            self._vectors = dict(zip(data["keys"].tolist(), data["vectors"].astype(np.float32), strict=True))
         self._dirty = False
 
     @staticmethod
@@ -74,11 +75,11 @@ class EmbeddingCache:
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         keys = [self.key(t) for t in texts]
-        missing = sorted({k: t for k, t in zip(keys, texts) if k not in self._vectors}.items())
+        missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in self._vectors}.items())
         for start in range(0, len(missing), CHECKPOINT_EVERY):
             chunk = missing[start : start + CHECKPOINT_EVERY]
             vectors = self._embed([t for _, t in chunk])
-            for (k, _), vector in zip(chunk, vectors):
+            for (k, _), vector in zip(chunk, vectors, strict=True):
                 self._vectors[k] = np.asarray(vector, dtype=np.float32)
             self._dirty = True
             if len(missing) > CHECKPOINT_EVERY:
@@ -152,7 +153,7 @@ def _out_of_fold(
             [texts[i] for i in train_idx], fold_labels, [ids[i] for i in train_idx], vectors[train_idx]
         )
         outputs = model.predict_many([texts[i] for i in test_idx], vectors[test_idx])
-        for i, output in zip(test_idx, outputs):
+        for i, output in zip(test_idx, outputs, strict=True):
             predictions.append(
                 OutOfFold(labels[i], is_history(ids[i]), rules_only.rule_candidates(texts[i]), output.probabilities)
             )

@@ -1,8 +1,8 @@
 """Work orders (工单): models, durable store and lifecycle states (domain code, no web framework)."""
 
 from tickets.errors import IllegalTransition, InvalidOperation, TicketError, WorkOrderNotFound
-from tickets.status import ALLOWED_TRANSITIONS, WorkOrderAction, WorkOrderKind, WorkOrderStatus, can_transition
 from tickets.references import new_public_ref
+from tickets.status import ALLOWED_TRANSITIONS, WorkOrderAction, WorkOrderKind, WorkOrderStatus, can_transition
 from tickets.store import (
     AccessView,
     EventView,

@@ -11,9 +11,10 @@ caller left). Lives in the work-order database (table ``handoffs``, migration 00
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
@@ -48,7 +49,7 @@ class HandoffView:
 def _aware(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _view(row: Handoff) -> HandoffView:
@@ -83,14 +84,14 @@ class HandoffQueue:
         if isinstance(source, Engine):
             self._engine = source
             self._write_engine = source.execution_options(sqlite_begin="IMMEDIATE")
-            self._clock = clock or (lambda: datetime.now(timezone.utc))
+            self._clock = clock or (lambda: datetime.now(UTC))
         else:  # a TicketStore
             self._engine = source.engine
             self._write_engine = source._write_engine
             self._clock = clock or source.now
 
     def now(self) -> datetime:
-        return _aware(self._clock()).astimezone(timezone.utc)  # type: ignore[union-attr]
+        return _aware(self._clock()).astimezone(UTC)  # type: ignore[union-attr]
 
     def enqueue(self, conversation_id: str, channel: str, summary: dict[str, Any]) -> int:
         """Queue a conversation for an agent; returns the hand-off's id."""
@@ -153,7 +154,7 @@ class HandoffQueue:
 
     def purge(self, older_than: timedelta, now: datetime | None = None) -> int:
         """Delete hand-offs created before ``now - older_than`` (retention); returns how many."""
-        cutoff = (_aware(now or self.now()) - older_than).astimezone(timezone.utc)  # type: ignore[operator]
+        cutoff = (_aware(now or self.now()) - older_than).astimezone(UTC)  # type: ignore[operator]
         with Session(self._write_engine) as session, session.begin():
             result = session.execute(delete(Handoff).where(Handoff.created_at < cutoff))
             return int(result.rowcount or 0)

@@ -49,14 +49,13 @@ def upgrade_to_head(write_engine: Engine) -> None:
     with write_engine.execution_options(sqlite_begin="").connect() as connection:
         if current_revision(connection) == head_revision():
             return
-    with write_engine.connect() as connection:
-        with connection.begin():
-            if connection.dialect.name == "postgresql":
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _POSTGRES_LOCK_KEY})
-            if current_revision(connection) == head_revision():
-                return  # another process migrated while we waited for the lock
-            config = alembic_config(connection)
-            tables = set(inspect(connection).get_table_names())
-            if "work_orders" in tables and "alembic_version" not in tables:
-                command.stamp(config, BASELINE_REVISION)
-            command.upgrade(config, "head")
+    with write_engine.connect() as connection, connection.begin():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _POSTGRES_LOCK_KEY})
+        if current_revision(connection) == head_revision():
+            return  # another process migrated while we waited for the lock
+        config = alembic_config(connection)
+        tables = set(inspect(connection).get_table_names())
+        if "work_orders" in tables and "alembic_version" not in tables:
+            command.stamp(config, BASELINE_REVISION)
+        command.upgrade(config, "head")

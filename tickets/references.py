@@ -60,7 +60,7 @@ def submission_ref(conversation_id: str | None, fingerprint: str) -> str:
     """
     if not conversation_id:
         return new_public_ref()
-    digest = int.from_bytes(hashlib.sha256(f"{conversation_id}\n{fingerprint}".encode("utf-8")).digest(), "big")
+    digest = int.from_bytes(hashlib.sha256(f"{conversation_id}\n{fingerprint}".encode()).digest(), "big")
     chars = []
     for _ in range(LENGTH):
         digest, index = divmod(digest, len(ALPHABET))

@@ -11,7 +11,7 @@ The period arrives as an argument; reading it from configuration is the caller's
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import (
     Column,
@@ -69,7 +69,7 @@ class TrackerPurgeResult:
 
 
 def _utc(value: datetime) -> datetime:
-    return (value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value).astimezone(timezone.utc)
+    return (value.replace(tzinfo=UTC) if value.tzinfo is None else value).astimezone(UTC)
 
 
 def _check_period(older_than: timedelta) -> None:

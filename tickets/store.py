@@ -15,12 +15,12 @@ import sqlite3
 import threading
 import time
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, TypeVar
 
-import yaml
 from sqlalchemy import Engine, and_, create_engine, event, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -44,10 +44,10 @@ from tickets.status import INITIAL_STATUS, WorkOrderAction, WorkOrderKind
 from tickets.time_limits import TimeLimits
 
 try:
-    from zoneinfo import ZoneInfo
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     CHINA_TZ: Any = ZoneInfo("Asia/Shanghai")
-except Exception:  # pragma: no cover - no tz database on the machine
+except ZoneInfoNotFoundError:  # pragma: no cover - no tz database on the machine
     # China has used UTC+8 without daylight saving since 1991, so a fixed offset is exact.
     CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 
@@ -164,7 +164,7 @@ def content_hash(new: NewWorkOrder) -> str:
 
 def _aware(value: datetime) -> datetime:
     """SQLite hands back naive datetimes; they were stored as UTC."""
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _local(value: datetime) -> datetime:
@@ -203,19 +203,6 @@ def _event_view(row: WorkOrderEvent) -> EventView:
     return _view(row, EventView)
 
 
-def _default_prefix() -> str:
-    from hotline.settings import load_settings
-
-    with (load_settings().city_dir / "city.yaml").open(encoding="utf-8") as handle:
-        return str(yaml.safe_load(handle)["ticket_prefix"])
-
-
-def _default_time_limits() -> TimeLimits:
-    from hotline.settings import load_settings
-
-    return TimeLimits.for_city(load_settings().city_dir)
-
-
 def _is_sqlite_busy(error: OperationalError) -> bool:
     message = str(error.orig).lower() if error.orig is not None else str(error).lower()
     return "locked" in message or "busy" in message
@@ -227,16 +214,19 @@ class TicketStore:
     def __init__(
         self,
         database_url: str,
-        prefix: str | None = None,
+        prefix: str,
         clock: Callable[[], datetime] | None = None,
         time_limits: TimeLimits | None = None,
     ) -> None:
-        """``prefix``: the city's ticket prefix (CityDirectory.ticket_prefix); read from the
-        configured city's ``city.yaml`` when omitted. ``clock`` returns an aware "now" (tests).
-        ``time_limits``: deadlines; the configured city's ``time_limits.yaml`` when omitted."""
-        self.ticket_prefix = (prefix or _default_prefix()).upper()
-        self.time_limits = time_limits or _default_time_limits()
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        """``prefix``: the city's ticket prefix (CityDirectory.ticket_prefix). ``clock`` returns an
+        aware "now" (tests). ``time_limits``: deadlines, TimeLimits.for_city(city_dir) of the city;
+        the built-in default (5 working days, no holidays) when omitted. The composition roots
+        (actions/services.py, webapp/deps.py, the CLI) pass the configured city's values."""
+        if not prefix:
+            raise ValueError("a ticket store needs the city's ticket prefix (CityDirectory.ticket_prefix)")
+        self.ticket_prefix = prefix.upper()
+        self.time_limits = time_limits or TimeLimits()
+        self._clock = clock or (lambda: datetime.now(UTC))
         self.engine = _make_engine(database_url)
         # Writers on SQLite start with BEGIN IMMEDIATE (see _make_engine).
         self._write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
@@ -479,20 +469,19 @@ class TicketStore:
         """
         actor = require_text(actor, "actor", 64)
         now = self.now()
-        with Session(self._write_engine, expire_on_commit=False) as session:
-            with session.begin():
-                order = self._load(session, number, for_update=True)
-                if order is None:
-                    raise WorkOrderNotFound(number)
-                rows = _event_rows(order, step(order, now), actor, now)
-                session.add_all(rows)
-                if rows:
-                    order.updated_at = now
-                    # Written even when equal to the stored value, else the column's onupdate
-                    # (the wall clock) would replace the store's clock.
-                    flag_modified(order, "updated_at")
-                session.flush()
-                return _order_view(order), [_event_view(row) for row in rows]
+        with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
+            order = self._load(session, number, for_update=True)
+            if order is None:
+                raise WorkOrderNotFound(number)
+            rows = _event_rows(order, step(order, now), actor, now)
+            session.add_all(rows)
+            if rows:
+                order.updated_at = now
+                # Written even when equal to the stored value, else the column's onupdate
+                # (the wall clock) would replace the store's clock.
+                flag_modified(order, "updated_at")
+            session.flush()
+            return _order_view(order), [_event_view(row) for row in rows]
 
     def append_event(self, number: str, action: str, actor: str, note: str | None = None) -> EventView:
         """Record something that does not change the order's state (催办, 备注 …).
@@ -517,30 +506,27 @@ class TicketStore:
         if isinstance(score, bool) or not isinstance(score, int) or score not in SATISFACTION_SCORES:
             raise InvalidOperation(f"满意度评分须为1到5的整数，收到：{score!r}")
         now = self.now()
-        with Session(self._write_engine) as session:
-            with session.begin():
-                canonical: str | None = None
-                if number is not None and number.strip():
-                    order = self._load(session, number, for_update=True)
-                    if order is None:
-                        raise WorkOrderNotFound(number)
-                    canonical = order.number
-                    session.add(
-                        WorkOrderEvent(
-                            work_order_id=order.id,
-                            at=now,
-                            actor=f"caller:{conversation_id}"[:64],
-                            action=RATING_ACTION,
-                            note=f"满意度评价：{score}分",
-                        )
-                    )
-                    order.updated_at = now
-                    flag_modified(order, "updated_at")
+        with Session(self._write_engine) as session, session.begin():
+            canonical: str | None = None
+            if number is not None and number.strip():
+                order = self._load(session, number, for_update=True)
+                if order is None:
+                    raise WorkOrderNotFound(number)
+                canonical = order.number
                 session.add(
-                    SatisfactionRating(
-                        conversation_id=conversation_id, work_order_number=canonical, score=score, at=now
+                    WorkOrderEvent(
+                        work_order_id=order.id,
+                        at=now,
+                        actor=f"caller:{conversation_id}"[:64],
+                        action=RATING_ACTION,
+                        note=f"满意度评价：{score}分",
                     )
                 )
+                order.updated_at = now
+                flag_modified(order, "updated_at")
+            session.add(
+                SatisfactionRating(conversation_id=conversation_id, work_order_number=canonical, score=score, at=now)
+            )
 
     def satisfaction(self, conversation_id: str | None = None, number: str | None = None) -> list[int]:
         """Stored scores, oldest first, filtered by conversation and/or work order."""
@@ -611,9 +597,8 @@ class TicketStore:
         purpose = require_text(purpose, "purpose", 200)
         reference = require_text(number, "number", 200)
         canonical = normalize_ticket_number(reference, prefix=self.ticket_prefix) or reference[:32]
-        with Session(self._write_engine) as session:
-            with session.begin():
-                session.add(AccessLogEntry(at=self.now(), actor=actor, work_order_number=canonical, purpose=purpose))
+        with Session(self._write_engine) as session, session.begin():
+            session.add(AccessLogEntry(at=self.now(), actor=actor, work_order_number=canonical, purpose=purpose))
 
     def access_log(self, number: str | None = None, limit: int = 100) -> list[AccessView]:
         """Recorded reads, newest first; with ``number`` only that order's."""
@@ -631,7 +616,7 @@ class TicketStore:
 
     def now(self) -> datetime:
         """The store's clock, in UTC (tests pass a fake clock)."""
-        return _aware(self._clock()).astimezone(timezone.utc)
+        return _aware(self._clock()).astimezone(UTC)
 
     def _load(self, session: Session, number: str, for_update: bool = False) -> WorkOrder | None:
         canonical = normalize_ticket_number(number, prefix=self.ticket_prefix)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -109,7 +109,7 @@ class TimeLimits:
         """The deadline (UTC) of an order created at ``start`` (aware)."""
         limit = self.limit(urgency, matter)
         if limit.hours is not None:
-            return start.astimezone(timezone.utc) + timedelta(hours=limit.hours)
+            return start.astimezone(UTC) + timedelta(hours=limit.hours)
         return self.add_working_days(start, limit.working_days or 0)
 
     def add_working_days(self, start: datetime, days: int) -> datetime:
@@ -127,7 +127,7 @@ class TimeLimits:
             if self.is_working_day(day):
                 counted += 1
         end = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=self.tz)
-        return end.astimezone(timezone.utc)
+        return end.astimezone(UTC)
 
     def is_working_day(self, day: date) -> bool:
         if day in self.workdays:

@@ -8,7 +8,6 @@ server cannot answer in time: the advice comes from the routing rules in this pr
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from functools import lru_cache
 from typing import Any
@@ -17,12 +16,12 @@ import httpx
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
+from hotline.ratelimit import SlidingWindowLimiter
 from hotline.settings import load_settings
 from routing.emergency import detect_emergency
 from webapp import conversations, deps
 from webapp.config import web_settings
 from webapp.errors import ApiError, ErrorOut
-from hotline.ratelimit import SlidingWindowLimiter
 from webapp.text_input import CleanText
 
 log = logging.getLogger(__name__)
@@ -120,7 +119,7 @@ async def chat(body: ChatIn, request: Request, response: Response) -> ChatOut:
     urgent = emergency_replies(body.message)
     try:
         replies = await relay(sender, body.message, EMERGENCY_TIMEOUT_SECONDS if urgent else RASA_TIMEOUT_SECONDS)
-    except (httpx.HTTPError, ValueError, asyncio.TimeoutError) as error:
+    except (TimeoutError, httpx.HTTPError, ValueError) as error:
         log.warning("assistant unavailable for a chat turn: %s", type(error).__name__)
         if urgent:
             return ChatOut(replies=urgent)

@@ -2,7 +2,7 @@
 
 | variable | default | meaning |
 |---|---|---|
-| HOTLINE_SESSION_SECRET | a random secret kept in ``var/session_secret`` (0600) | signs conversation cookies; set the same value on every web-app machine |
+| HOTLINE_SESSION_SECRET | random, kept in ``var/session_secret`` (0600) | signs cookies (same on every machine) |
 | HOTLINE_API_DOCS | false | serve /docs, /redoc and /openapi.json (development) |
 | HOTLINE_MAX_BODY_BYTES | 65536 | largest request body accepted |
 | HOTLINE_SECURE_COOKIES | false | mark cookies Secure (set it when served over HTTPS) |

@@ -116,7 +116,9 @@ class SweepOut(BaseModel):
 
 
 # ---------------------------------------------------------------------- helpers
-def _out(order: WorkOrderView, model: type[WorkOrderOut] = WorkOrderOut, caller: str | None = None, **extra: object):
+def _out(
+    order: WorkOrderView, model: type[WorkOrderOut] = WorkOrderOut, caller: str | None = None, **extra: object
+) -> WorkOrderOut:
     now = deps.ticket_store().now()
     role = None
     if caller is not None:

@@ -8,6 +8,7 @@ from hotline.settings import load_settings
 from routing.directory import CityDirectory
 from tickets.lifecycle import WorkOrderLifecycle
 from tickets.store import TicketStore
+from tickets.time_limits import TimeLimits
 
 
 @lru_cache(maxsize=1)
@@ -18,7 +19,11 @@ def directory() -> CityDirectory:
 @lru_cache(maxsize=1)
 def ticket_store() -> TicketStore:
     settings = load_settings()
-    return TicketStore(settings.database_url, prefix=directory().ticket_prefix)
+    return TicketStore(
+        settings.database_url,
+        prefix=directory().ticket_prefix,
+        time_limits=TimeLimits.for_city(settings.city_dir),
+    )
 
 
 def lifecycle() -> WorkOrderLifecycle:

@@ -15,13 +15,13 @@ from functools import lru_cache
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from hotline.ratelimit import SlidingWindowLimiter
 from tickets.status import CALLER_VISIBLE_NOTE_ACTIONS
 from tickets.store import WorkOrderView
 from webapp import deps
 from webapp.chat import client_address
 from webapp.config import web_settings
 from webapp.errors import ApiError, ErrorOut
-from hotline.ratelimit import SlidingWindowLimiter
 from webapp.text_input import CleanText
 
 router = APIRouter(prefix="/api/tickets", tags=["工单查询"])

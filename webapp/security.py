@@ -7,7 +7,8 @@ for chunked uploads, while the body streams in, so a 200 MB request costs the pr
 from __future__ import annotations
 
 import json
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 Scope = dict[str, Any]
 Message = dict[str, Any]

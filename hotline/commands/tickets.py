@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import typer
 
 from hotline.commands.common import console, fail
 from hotline.settings import load_settings
 
+if TYPE_CHECKING:
+    from tickets.store import TicketStore
+
 app = typer.Typer(help="Work orders", no_args_is_help=True)
 
 
-def _open_store():  # -> TicketStore (imports kept lazy: `hotline --help` stays fast)
+def _open_store() -> TicketStore:  # imports kept lazy: `hotline --help` stays fast
     from routing.directory import CityDirectory
     from tickets.store import TicketStore
+    from tickets.time_limits import TimeLimits
 
     settings = load_settings()
-    return TicketStore(settings.database_url, prefix=CityDirectory.load(settings.city_dir).ticket_prefix)
+    return TicketStore(
+        settings.database_url,
+        prefix=CityDirectory.load(settings.city_dir).ticket_prefix,
+        time_limits=TimeLimits.for_city(settings.city_dir),
+    )
 
 
 @app.command("show")
@@ -179,7 +188,7 @@ def tickets_redact(
     except WorkOrderNotFound:
         if as_json:
             typer.echo(json.dumps({"error": "not_found", "number": number}, ensure_ascii=False))
-            raise typer.Exit(1)
+            raise typer.Exit(1) from None
         fail(f"No work order {number}")
     except TicketError as error:
         fail(error.message)

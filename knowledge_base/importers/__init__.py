@@ -33,7 +33,7 @@ _EXPORTS = {
     "normalize_doc_number": "knowledge_base.importers.policy_documents",
 }
 
-__all__ = list(_EXPORTS)  # noqa: PLE0605 - the lazily exported names
+__all__ = list(_EXPORTS)  # the lazily exported names
 
 
 def __getattr__(name: str) -> Any:

@@ -107,8 +107,9 @@ _VALID_TO_RE = re.compile(
     rf"|(?:执行|实施|施行|有效|适用)(?:至|到|截至|截止到?))\s*{DATE_PATTERN}"
 )
 # "执行期限为2024年1月1日至2025年12月31日" / "有效期：2024年1月1日—2025年12月31日"
+_RANGE_START_DATE = DATE_PATTERN.replace("?P<y>", "?P<y0>").replace("?P<m>", "?P<m0>").replace("?P<d>", "?P<d0>")
 _VALID_RANGE_RE = re.compile(
-    rf"{_VALIDITY_WORD}(?:为|是|[:：])?\s*{DATE_PATTERN.replace('?P<y>', '?P<y0>').replace('?P<m>', '?P<m0>').replace('?P<d>', '?P<d0>')}"
+    rf"{_VALIDITY_WORD}(?:为|是|[:：])?\s*{_RANGE_START_DATE}"
     rf"\s*(?:起)?\s*(?:至|到|—|－|-|~|～)\s*{DATE_PATTERN}"
 )
 _DOCUMENT_WORD = r"(?:办法|规定|方案|措施|通知|意见|政策|细则|通告|决定|规划|计划)"
@@ -646,7 +647,7 @@ class Node:
     kind: str
     heading: str
     paragraphs: list[str] = field(default_factory=list)
-    children: list["Node"] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
 
 
 def _heading_of(rest: str) -> str:
@@ -942,7 +943,7 @@ def _region(issuer: str, city: str) -> str:
 
 def _stable_id(document_key: str, path: str, occurrence: int, part: int) -> str:
     digest_doc = hashlib.sha1(document_key.encode("utf-8")).hexdigest()[:8]
-    digest_section = hashlib.sha1(f"{path}#{occurrence}#{part}".encode("utf-8")).hexdigest()[:8]
+    digest_section = hashlib.sha1(f"{path}#{occurrence}#{part}".encode()).hexdigest()[:8]
     return f"policy-{digest_doc}-{digest_section}"
 
 

@@ -187,7 +187,7 @@ class ImportResult:
     entries: list[KnowledgeEntry] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
 
-    def extend(self, other: "ImportResult") -> None:
+    def extend(self, other: ImportResult) -> None:
         self.entries.extend(other.entries)
         self.errors.extend(other.errors)
 

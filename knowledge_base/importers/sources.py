@@ -18,7 +18,7 @@ _SUFFIX_FORMATS = {
     ".xlsm": "xlsx",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
-    **{suffix: "policy" for suffix in DOCUMENT_SUFFIXES},
+    **dict.fromkeys(DOCUMENT_SUFFIXES, "policy"),
 }
 
 

@@ -63,7 +63,7 @@ def _import_rows(
         if len(cells) > len(header) and any(clean_cell(cell) for cell in cells[len(header) :]):
             collector.error(number, f"比表头多出{len(cells) - len(header)}列（可能有未加引号的分隔符）")
             continue
-        collector.add(number, dict(zip(header, cells)))
+        collector.add(number, dict(zip(header, cells, strict=False)))
     if collector is None:
         raise ValueError(f"{source_name}: no header row")
     return collector.result

@@ -21,7 +21,7 @@ class FakeRasa(BaseHTTPRequestHandler):
     delay = 0.0
     silent = False  # answer [] as Rasa does when a custom action failed
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:  # http.server's naming
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         FakeRasa.received.append(body)
         time.sleep(FakeRasa.delay)

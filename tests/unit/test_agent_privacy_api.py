@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, insert, select
 
-from tests.unit.ticket_backends import *  # noqa: F401,F403
+from tests.unit.ticket_backends import *  # noqa: F403
 from tests.unit.ticket_backends import complaint
 from tickets.handoffs import HandoffQueue
 from tickets.retention import TRACKER_EVENTS, _tracker_metadata
@@ -47,7 +47,8 @@ def api(store: TicketStore, tmp_path: Path, tracker_url: str, monkeypatch: pytes
     monkeypatch.setenv("HOTLINE_TRACKER_DB_URL", tracker_url)
     monkeypatch.setenv("HOTLINE_DEPARTMENT_TOKENS", json.dumps({"市城管局": DEPARTMENT}))
     monkeypatch.setenv("HOTLINE_AGENT_TOKENS", json.dumps({"坐席01": AGENT}))
-    from webapp import app as webapp_module, deps
+    from webapp import app as webapp_module
+    from webapp import deps
 
     monkeypatch.setattr(deps, "ticket_store", lambda: store)
     yield TestClient(webapp_module.create_app())

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.unit.ticket_backends import *  # noqa: F401,F403
+from tests.unit.ticket_backends import *  # noqa: F403
 from tests.unit.ticket_backends import FakeClock, complaint
 from tickets.store import TicketStore
 from tickets.tokens import issue_token
@@ -30,7 +30,8 @@ def api(store: TicketStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("HOTLINE_SWEEP_INTERVAL_SECONDS", "0")
     monkeypatch.setenv("HOTLINE_DEPARTMENT_TOKENS", json.dumps({"市城管局": CHENGGUAN, "市生态环境局": HUANJING}))
     monkeypatch.setenv("HOTLINE_AGENT_TOKENS", json.dumps({"坐席01": AGENT}))
-    from webapp import app as webapp_module, deps
+    from webapp import app as webapp_module
+    from webapp import deps
 
     monkeypatch.setattr(deps, "ticket_store", lambda: store)
     yield TestClient(webapp_module.app)

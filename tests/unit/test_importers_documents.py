@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from knowledge_base.importers.documents import document_text, import_document, import_documents
@@ -104,8 +103,9 @@ def test_docx_paragraphs_and_tables(tmp_path):
     for row, cells in zip(
         table.rows,
         [("序号", "事项名称", "牵头部门"), ("1", "示例证明办理", "市示例局"), ("2", "示例补贴申领", "市示例局")],
+        strict=True,
     ):
-        for cell, text in zip(row.cells, cells):
+        for cell, text in zip(row.cells, cells, strict=True):
             cell.text = text
     path = tmp_path / "办法.docx"
     document.save(path)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge_base.importers.records import parse_date, parse_mapping, parse_validity, RowProblem
+from knowledge_base.importers.records import RowProblem, parse_date, parse_mapping, parse_validity
 from knowledge_base.importers.sources import detect_format, import_source
 from knowledge_base.importers.spreadsheets import import_csv, import_xlsx
 

@@ -139,7 +139,7 @@ def _call(answers: list[object], pauses: tuple[float, ...] = (1.0, 1.0, 1.0)) ->
     transport = _web_app(answers)
     original = httpx.Client.__init__
 
-    def patched(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def patched(self: httpx.Client, *args: object, **kwargs: object) -> None:
         original(self, *args, **{**kwargs, "transport": transport})
 
     httpx.Client.__init__ = patched  # type: ignore[method-assign]

@@ -124,7 +124,7 @@ def test_guide_sub_items_match_annex_spot_checks(guides):
 
 def test_guide_entries_are_kind_guide_with_lead_department(guides, guide_kb):
     assert len(guide_kb) == 21
-    for guide, entry in zip(guides, guide_kb):
+    for guide, entry in zip(guides, guide_kb, strict=True):
         assert entry.kind == "guide"
         assert entry.id == guide.id
         assert entry.department == guide.lead_department

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.unit.ticket_backends import *  # noqa: F401,F403
+from tests.unit.ticket_backends import *  # noqa: F403
 from tests.unit.ticket_backends import FakeClock, complaint
 from tickets.errors import IllegalTransition, InvalidOperation, NotAssigned, WorkOrderNotFound
 from tickets.lifecycle import WorkOrderLifecycle
@@ -220,7 +220,7 @@ def test_sweep_supervises_overdue_orders_once(store: TicketStore, life: WorkOrde
     first = sweep_overdue(store)
     assert [o.number for o in first.supervised] == [urgent]
 
-    clock.now = datetime(2026, 11, 28, 1, 0, tzinfo=timezone.utc)  # Sat 09:00: the 5-day orders too
+    clock.now = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)  # Sat 09:00: the 5-day orders too
     second = sweep_overdue(store)
     assert [o.number for o in second.supervised] == [late]
     assert {o.number for o in second.overdue} == {late, urgent}
@@ -243,7 +243,7 @@ def test_sweep_supervises_overdue_orders_once(store: TicketStore, life: WorkOrde
 def test_unsatisfied_callback_reopens(store: TicketStore, life: WorkOrderLifecycle, clock: FakeClock) -> None:
     number = new_order(store)
     _to(life, number, S.ANSWERED)
-    clock.now = datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc)  # Mon 10:00
+    clock.now = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # Mon 10:00
     redo = life.record_callback(number, False, "噪音依旧", actor=AGENT)
     assert redo.status == "办理中"
     assert local(redo.due_at) == "2026-12-08 00:00"  # a fresh 5 working days

@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from tests.unit.ticket_backends import *  # noqa: F401,F403
+from tests.unit.ticket_backends import *  # noqa: F403
 from tests.unit.ticket_backends import FakeClock
 from tickets.migrate import current_revision, head_revision
 from tickets.models import Base
@@ -17,12 +17,11 @@ from tickets.store import NewWorkOrder, TicketStore
 
 
 def test_empty_database_migrates_to_the_models_schema(db_url: str, clock: FakeClock) -> None:
-    with TicketStore(db_url, prefix="JZ", clock=clock) as store:
-        with store.engine.connect() as connection:
-            assert current_revision(connection) == head_revision()
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
-            assert compare_metadata(context, Base.metadata) == []
-            tables = set(inspect(connection).get_table_names())
+    with TicketStore(db_url, prefix="JZ", clock=clock) as store, store.engine.connect() as connection:
+        assert current_revision(connection) == head_revision()
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+        tables = set(inspect(connection).get_table_names())
     assert {
         "work_orders",
         "work_order_events",

@@ -9,7 +9,7 @@ import pytest
 
 from knowledge_base.entry import KnowledgeEntry
 from knowledge_base.importers import import_paths, import_policy_document, normalize_doc_number
-from knowledge_base.importers.policy_documents import read_documents, main
+from knowledge_base.importers.policy_documents import main, read_documents
 
 REPO = Path(__file__).parents[2]
 SHARED_CORPUS = REPO.parent / "shared" / "corpus"
@@ -377,7 +377,7 @@ def test_compilation_documents_with_and_without_doc_number(tmp_path: Path) -> No
     assert goal.title == "新乡市示例实施方案：一、工作目标"
     assert "电子证照应用，通过电子证照" in goal.answer
     assert goal.region == "新乡市"  # another city's document is not local policy
-    assert all("Page" not in e.answer and "河南" != e.answer for e in entries)
+    assert all("Page" not in e.answer and e.answer != "河南" for e in entries)
 
 
 def test_unsupported_file_type_raises(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ ASKING = [f"请问第{i}号窗口办理居住证需要带什么材料" for i in 
 COMPLAINING = [f"投诉第{i}栋楼下的烧烤摊油烟太大影响休息" for i in range(12)]
 
 
-def _embed(texts):
+def _embed(texts: list[str]) -> np.ndarray:
     return np.array([[1.0, 0.0] if "请问" in text else [0.0, 1.0] for text in texts])
 
 

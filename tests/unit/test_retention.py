@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.unit.ticket_backends import *  # noqa: F401,F403
+from tests.unit.ticket_backends import *  # noqa: F403
 from tests.unit.ticket_backends import FakeClock, complaint
 from tickets.lifecycle import WorkOrderLifecycle
 from tickets.redaction import REDACTED
@@ -73,7 +73,7 @@ CREATE TABLE events (
 );
 CREATE INDEX ix_events_sender_id ON events (sender_id);
 """
-NOW = datetime(2026, 12, 8, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 8, 2, 0, tzinfo=UTC)
 
 
 def _tracker(tmp_path: Path, conversations: dict[str, list[datetime]]) -> str:

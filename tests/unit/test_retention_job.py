@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,7 +26,7 @@ def _closed(url: str, when: datetime, description: str) -> str:
 
 def test_the_web_app_redacts_orders_past_the_retention_period(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     url = f"sqlite:///{tmp_path / 'web.db'}"
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     old = _closed(url, now - timedelta(days=40), "楼道堆放杂物")
     recent = _closed(url, now - timedelta(days=5), "路灯不亮")
     for name, value in {
@@ -38,7 +38,8 @@ def test_the_web_app_redacts_orders_past_the_retention_period(tmp_path: Path, mo
         "HOTLINE_TRACKER_DB_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
     }.items():
         monkeypatch.setenv(name, value)
-    from webapp import app as webapp_module, config, deps
+    from webapp import app as webapp_module
+    from webapp import config, deps
 
     config.web_settings.cache_clear()
     deps.clear()

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from routing import paths
 from routing.classifier import (
     CharTfidf,
     LinearModel,
@@ -64,7 +65,7 @@ def test_numpy_predictors_match_scikit_learn(data) -> None:
 
 def test_two_classes_use_the_sigmoid_like_scikit_learn(data) -> None:
     texts, labels, _, vectors = data
-    pairs = [(t, lab, v) for t, lab, v in zip(texts, labels, vectors) if lab in ("市城管局", "市体育局")]
+    pairs = [(t, lab, v) for t, lab, v in zip(texts, labels, vectors, strict=True) if lab in ("市城管局", "市体育局")]
     two_texts, two_labels, two_vectors = [p[0] for p in pairs], [p[1] for p in pairs], np.stack([p[2] for p in pairs])
     embedding_model, tfidf, tfidf_model = fit_sklearn_models(two_texts, two_labels, two_vectors, 30.0, 30.0)
     assert LinearModel.from_sklearn(embedding_model).coef.shape[0] == 1
@@ -149,7 +150,8 @@ def test_old_pickles_are_never_opened(tmp_path: Path, monkeypatch: pytest.Monkey
     with pytest.raises(ModelFileError):
         model_files(routing_dir / "model.pkl")
     monkeypatch.setenv("HOTLINE_ROUTING_DIR", str(routing_dir))
-    router = Router.from_city_dir(CITY_DIR)
+    model_path = paths.default_model_path(tmp_path / "var")
+    router = Router.from_city_dir(CITY_DIR, model_path, tmp_path / "models", model_optional=True)
     assert router.classifier is None and "old pickled routing model" in caplog.text
     assert not marker.exists()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import yaml
@@ -20,7 +20,7 @@ runner = CliRunner()
 def test_sweep_json_marks_overdue_orders(tmp_path: Path, monkeypatch) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
-    long_ago = datetime.now(timezone.utc) - timedelta(days=30)
+    long_ago = datetime.now(UTC) - timedelta(days=30)
     with TicketStore(url, prefix="JZ", clock=lambda: long_ago) as store:
         late = store.create_work_order(NewWorkOrder(kind="投诉", description="井盖丢失", department="市城管局"))
         WorkOrderLifecycle(store).assign(late.number, "市城管局", actor="agent:1")
@@ -86,7 +86,7 @@ def _closed_order(url: str, when: datetime, description: str = "楼道堆放杂�
 def test_redact_command(tmp_path: Path, monkeypatch) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
-    number = _closed_order(url, datetime.now(timezone.utc))
+    number = _closed_order(url, datetime.now(UTC))
     assert runner.invoke(app, ["tickets", "redact", number]).exit_code != 0  # --reason is required
     result = runner.invoke(
         app, ["tickets", "redact", number.lower(), "--reason", "来电人申请删除", "--actor", "agent:07"]
@@ -116,7 +116,7 @@ def test_purge_command(tmp_path: Path, monkeypatch) -> None:
 
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     old = _closed_order(url, now - timedelta(days=40), "四十天前办结")
     recent = _closed_order(url, now - timedelta(days=5), "五天前办结")
     tracker = tmp_path / "rasa_tracker.db"
@@ -158,7 +158,7 @@ def test_purge_defaults_to_a_year(tmp_path: Path, monkeypatch) -> None:
 def test_show_accepts_the_reference_and_is_access_logged(tmp_path: Path, monkeypatch) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
-    number = _closed_order(url, datetime.now(timezone.utc))
+    number = _closed_order(url, datetime.now(UTC))
     with TicketStore(url, prefix="JZ") as store:
         reference = store.get(number).public_ref
     result = runner.invoke(app, ["tickets", "show", reference.lower(), "--json"])

@@ -10,18 +10,18 @@ from __future__ import annotations
 import multiprocessing
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import delete
 
-from tests.unit.ticket_backends import *  # noqa: F401,F403
+from tests.unit.ticket_backends import *  # noqa: F403
 from tests.unit.ticket_backends import FakeClock, complaint
 from tickets.intake import file_work_order
 from tickets.models import WorkOrderCounter
 from tickets.references import new_public_ref
 from tickets.store import TicketStore
 
-NOW = datetime(2026, 11, 22, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
 
 
 def _run_threads(count: int, target, timeout: float = 60) -> list[BaseException]:
@@ -32,7 +32,7 @@ def _run_threads(count: int, target, timeout: float = 60) -> list[BaseException]
         try:
             barrier.wait()
             target(index)
-        except BaseException as error:  # surfaced by the caller
+        except BaseException as error:  # noqa: BLE001 - surfaced by the caller
             errors.append(error)
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]

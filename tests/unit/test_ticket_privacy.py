@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from tests.unit.ticket_backends import *  # noqa: F401,F403
+from tests.unit.ticket_backends import *  # noqa: F403
 from tests.unit.ticket_backends import FakeClock, complaint
 from tickets.errors import InvalidOperation, WorkOrderNotFound
 from tickets.handoffs import HandoffQueue
@@ -235,12 +235,11 @@ def test_access_log_records_who_read_which_order(store: TicketStore, clock: Fake
 
 # ---------------------------------------------------------------------- error messages
 def test_database_errors_do_not_carry_parameters(store: TicketStore) -> None:
-    with pytest.raises(DBAPIError) as caught:
-        with store.engine.begin() as connection:
-            connection.execute(
-                text("INSERT INTO satisfaction_ratings (conversation_id, score, at) VALUES (:c, 9, :at)"),
-                {"c": f"来电人{PHONE}", "at": store.now()},
-            )
+    with pytest.raises(DBAPIError) as caught, store.engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO satisfaction_ratings (conversation_id, score, at) VALUES (:c, 9, :at)"),
+            {"c": f"来电人{PHONE}", "at": store.now()},
+        )
     message = str(caught.value)
     assert PHONE not in message and re.search(r"parameters hidden", message)
     assert "ck_satisfaction_ratings_score" in message  # what went wrong is still said

@@ -6,11 +6,13 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from tests.unit.ticket_backends import *  # noqa: F403  (db_url, store, clock … on both backends)
+from tests.unit.ticket_backends import FakeClock, complaint
 from tickets.models import AppendOnlyError, WorkOrderEvent
 from tickets.status import (
     ALLOWED_TRANSITIONS,
@@ -19,10 +21,7 @@ from tickets.status import (
     can_transition,
 )
 from tickets.store import TicketStore, normalize_ticket_number
-
-
-from tests.unit.ticket_backends import *  # noqa: F401,F403  (db_url, store, clock … on both backends)
-from tests.unit.ticket_backends import FakeClock, complaint
+from tickets.time_limits import TimeLimits
 
 
 def test_number_format_and_initial_state(store: TicketStore) -> None:
@@ -39,10 +38,10 @@ def test_daily_sequence_and_reset_on_a_new_beijing_day(store: TicketStore, clock
     numbers = [store.create_work_order(complaint(f"第{i}件事")).number for i in range(3)]
     assert numbers == ["JZ20261122-0001", "JZ20261122-0002", "JZ20261122-0003"]
     # 16:30 UTC on the 22nd is already 00:30 on the 23rd in Beijing.
-    clock.now = datetime(2026, 11, 22, 16, 30, tzinfo=timezone.utc)
+    clock.now = datetime(2026, 11, 22, 16, 30, tzinfo=UTC)
     assert store.create_work_order(complaint("第二天的事")).number == "JZ20261123-0001"
     # 15:59 UTC is still the 22nd in Beijing: the old day's sequence continues.
-    clock.now = datetime(2026, 11, 22, 15, 59, tzinfo=timezone.utc)
+    clock.now = datetime(2026, 11, 22, 15, 59, tzinfo=UTC)
     assert store.create_work_order(complaint("深夜的事")).number == "JZ20261122-0004"
 
 
@@ -147,7 +146,7 @@ def test_two_threads_get_distinct_numbers(db_url: str, clock: FakeClock) -> None
             for i in range(per_thread):
                 order = stores[index].create_work_order(complaint(f"线程{index}的第{i}件事"))
                 results[index].append(order.number)
-        except BaseException as error:  # surfaced below
+        except BaseException as error:  # noqa: BLE001 - surfaced below
             errors.append(error)
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
@@ -210,9 +209,33 @@ def test_views_are_frozen_plain_dataclasses(store: TicketStore) -> None:
     assert type(order).__module__ == "tickets.store"
 
 
-def test_prefix_defaults_to_the_city_directory(tmp_path: Path, clock: FakeClock) -> None:
-    with TicketStore(f"sqlite:///{tmp_path / 'x.db'}", clock=clock) as default_store:
-        assert default_store.create_work_order(complaint()).number.startswith("JZ2026")
+def test_composition_roots_pass_the_city_prefix_and_time_limits(tmp_path: Path, monkeypatch, clock) -> None:
+    """tickets/ does not read the settings: the web app's and the action server's stores get the
+    configured city's prefix and time limits from their composition roots."""
+    from actions import services
+    from webapp import deps
+
+    city_dir = Path(__file__).resolve().parents[2] / "cities" / "jiaozuo"
+    monkeypatch.setenv("HOTLINE_CITY_DIR", str(city_dir))
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    for module in (deps, services):
+        module.directory.cache_clear()
+        module.ticket_store.cache_clear()
+        try:
+            store = module.ticket_store()
+            assert store.ticket_prefix == "JZ"
+            assert store.time_limits == TimeLimits.for_city(city_dir)
+            store._clock = clock
+            assert store.create_work_order(complaint()).number.startswith("JZ2026")
+            store.close()
+        finally:
+            module.directory.cache_clear()
+            module.ticket_store.cache_clear()
+
+
+def test_the_ticket_prefix_is_required(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="prefix"):
+        TicketStore(f"sqlite:///{tmp_path / 'x.db'}", prefix="")
 
 
 @pytest.mark.parametrize(
@@ -246,7 +269,7 @@ def test_status_transitions() -> None:
     assert not can_transition("已受理", "已回访")
     assert not can_transition("已办结", "办理中")
     assert not can_transition("已受理", "不存在")
-    assert TERMINAL_STATUSES == {WorkOrderStatus.CLOSED}
+    assert {WorkOrderStatus.CLOSED} == TERMINAL_STATUSES
 
 
 def test_blank_form_fields_are_stored_as_unknown(store: TicketStore) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ def limits() -> TimeLimits:
 
 
 def bj(year: int, month: int, day: int, hour: int = 10) -> datetime:
-    return datetime(year, month, day, hour - 8, tzinfo=timezone.utc)
+    return datetime(year, month, day, hour - 8, tzinfo=UTC)
 
 
 def shown(limits: TimeLimits, moment: datetime) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,7 @@ from tickets.tokens import (
 CITY = Path(__file__).resolve().parents[2] / "cities" / "jiaozuo"
 LONG = "chengguan-" + "k" * 40
 AGENT = "agent-" + "a" * 40
-NOW = datetime(2026, 11, 22, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
 CHENGGUAN = Principal("department", "市城管局")
 
 

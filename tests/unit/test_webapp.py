@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from tickets.store import NewWorkOrder, TicketStore
 from tests.unit.fake_rasa import PHONE, FakeRasa, running_fake_rasa
+from tickets.store import NewWorkOrder, TicketStore
 from webapp import conversations
 
 

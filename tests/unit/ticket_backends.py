@@ -13,12 +13,13 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from tickets.store import NewWorkOrder, TicketStore
 from tickets.time_limits import TimeLimits
@@ -78,7 +79,7 @@ def postgres_database() -> Iterator[str]:
     try:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except Exception as error:  # pragma: no cover - depends on the machine
+    except SQLAlchemyError as error:  # pragma: no cover - depends on the machine
         admin.dispose()
         pytest.fail(f"{POSTGRES_ENV} is set but PostgreSQL refused CREATE DATABASE: {error}")
     yield make_url(base).set(database=name).render_as_string(hide_password=False)
@@ -116,7 +117,7 @@ def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iter
 @pytest.fixture
 def clock() -> FakeClock:
     # Sunday 2026-11-22 10:00 in Beijing time.
-    return FakeClock(datetime(2026, 11, 22, 2, 0, tzinfo=timezone.utc))
+    return FakeClock(datetime(2026, 11, 22, 2, 0, tzinfo=UTC))
 
 
 @pytest.fixture(scope="session")
