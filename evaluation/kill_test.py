@@ -861,6 +861,8 @@ def run_kill_test(config: KillTestConfig, progress: Callable[[int, int, int], No
         restarted = _recover(stack, database)
         orders, pending = _drain(database.url, stack.outbox_dir, records)
         report = _report(config, records, killer.log, orders, pending, restarted, clock(), workdir)
+        misses = store_lookup_misses(database.url, records)
+        report["store_lookup_misses"], report["store_lookup_miss_details"] = len(misses), misses
     finally:
         if stack is not None:
             stack.stop()
@@ -974,6 +976,22 @@ def read_orders(database_url: str) -> list[DbOrder]:
             return [DbOrder(*row) for row in rows]
     finally:
         engine.dispose()
+
+
+def store_lookup_misses(database_url: str, records: Sequence[ConversationRecord]) -> list[dict]:
+    """Every number or 受理编号 a caller was told, looked up as the hotline does (find_by_reference)."""
+    from tickets.store import TicketStore
+
+    store = TicketStore(database_url, prefix="JZ")
+    try:
+        return [
+            {"conversation": record.index, "value": value}
+            for record in records
+            for value in (*record.told_numbers, *record.told_references)
+            if store.find_by_reference(value) is None
+        ]
+    finally:
+        store.close()
 
 
 def _report(

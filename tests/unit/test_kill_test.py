@@ -275,3 +275,20 @@ def test_the_web_apps_say_again_is_a_failed_turn_with_a_clear_message() -> None:
     assert record.outcome == Outcome.ACCEPTED.value and kt.silent_turns([record]) == []
     stuck = _call([READ_BACK, NO_REPLY, NO_REPLY, NO_REPLY, NO_REPLY])
     assert stuck.outcome == Outcome.CLEAR_MESSAGE.value and "再说一遍" in stuck.final_message
+
+
+def test_told_values_are_looked_up_as_the_hotline_does(tmp_path) -> None:
+    from tickets.store import NewWorkOrder, TicketStore
+
+    url = f"sqlite:///{tmp_path / 'hotline.db'}"
+    with TicketStore(url, prefix="JZ") as store:
+        new = NewWorkOrder(
+            kind="投诉", description="路灯坏了一个多月了", conversation_id="web-0", public_ref="7KQ3M9XH"
+        )
+        order = store.create_work_order(new)
+    records = [
+        _record(0, numbers=(order.number,)),
+        _record(1, references=("7KQ3M9XH",)),
+        _record(2, references=("AAAA2222",)),
+    ]
+    assert kt.store_lookup_misses(url, records) == [{"conversation": 2, "value": "AAAA2222"}]
