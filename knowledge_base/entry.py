@@ -92,7 +92,8 @@ class KnowledgeEntry:
 
 
 class _HasId(Protocol):
-    id: str
+    @property
+    def id(self) -> str: ...
 
 
 _T = TypeVar("_T", bound=_HasId)

@@ -24,7 +24,8 @@ _SOURCE_FIELDS = ("title", "doc_number", "issuer", "date", "section")
 
 def _entry_id(record: Any, index: int) -> str:
     if isinstance(record, dict) and isinstance(record.get("id"), str) and record["id"].strip():
-        return record["id"].strip()
+        entry_id: str = record["id"].strip()
+        return entry_id
     return f"<entry #{index + 1} without id>"
 
 

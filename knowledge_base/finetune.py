@@ -46,10 +46,10 @@ class FinetuneReport:
     steps: int
     seconds: float
     loss_per_epoch: list[float]
-    settings: dict
+    settings: dict[str, Any]
     source: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -103,7 +103,7 @@ def finetune(
     rng = random.Random(settings.seed)
     model = SentenceTransformer(str(model_dir), device="cpu")
     model.max_seq_length = settings.max_seq_length
-    transformer = model[0].auto_model
+    transformer: Any = model[0].auto_model
     transformer.embeddings.word_embeddings.weight.requires_grad_(False)
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=settings.learning_rate)
@@ -117,7 +117,7 @@ def finetune(
             scores = SCALE * questions @ answers.T
             loss = torch.nn.functional.cross_entropy(scores, torch.arange(len(batch)))
             optimizer.zero_grad()
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]  # untyped in torch
             optimizer.step()
             total += loss.item()
             steps += 1
@@ -138,7 +138,7 @@ def _progress(batches: list[Any], label: str) -> Any:  # a tqdm iterator
     return tqdm(batches, desc=label, unit="batch", leave=False)
 
 
-def _write_folder(base_dir: Path, transformer, out_dir: Path) -> None:
+def _write_folder(base_dir: Path, transformer: Any, out_dir: Path) -> None:
     """Copy the base folder, then replace only the transformer weights (atomically, via a temp folder)."""
     temp = out_dir.with_name(out_dir.name + ".tmp")
     shutil.rmtree(temp, ignore_errors=True)

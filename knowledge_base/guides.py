@@ -103,11 +103,10 @@ def _source(record: dict[str, Any], guide_id: str) -> Source:
 def guide_from_dict(record: dict[str, Any]) -> ServiceGuide:
     """Build and validate one guide; raises ValueError naming the guide id."""
     guide_id = str(record.get("id") or "<missing id>")
-    text = {key: _require_text(record, key, guide_id) for key in _TEXT_FIELDS}
-    lists = {key: _require_list(record, key, guide_id) for key in _LIST_FIELDS}
+    values: dict[str, Any] = {key: _require_text(record, key, guide_id) for key in _TEXT_FIELDS}
+    values.update({key: _require_list(record, key, guide_id) for key in _LIST_FIELDS})
     return ServiceGuide(
-        **text,
-        **lists,
+        **values,
         source=_source(record, guide_id),
         launch=str(record.get("launch", "")).strip(),
         basis=str(record.get("basis", "")).strip(),

@@ -170,8 +170,15 @@ class KnowledgeIndex:
         return list(self.by_slot.values())
 
     @property
+    def dense_index(self) -> faiss.Index:
+        """The FAISS index (created in __post_init__ when not given)."""
+        if self.dense is None:
+            raise RuntimeError("the knowledge index has no dense index")
+        return self.dense
+
+    @property
     def vectors(self) -> int:
-        return int(self.dense.ntotal)
+        return int(self.dense_index.ntotal)
 
     def get(self, entry_id: str) -> KnowledgeEntry | None:
         slot = self.slots.get(entry_id)
@@ -180,7 +187,7 @@ class KnowledgeIndex:
     def search_dense(self, vectors: np.ndarray, depth: int) -> list[dict[int, float]]:
         """Per query: {slot: best cosine over the entry's vectors} among the `depth` nearest vectors."""
         depth = min(max(self.vectors, 1), depth)
-        scores, ids = self.dense.search(np.ascontiguousarray(vectors, dtype=np.float32), depth)
+        scores, ids = self.dense_index.search(np.ascontiguousarray(vectors, dtype=np.float32), depth)
         results = []
         for row_scores, row_ids in zip(scores, ids, strict=True):
             best: dict[int, float] = {}
@@ -247,7 +254,7 @@ class KnowledgeIndex:
         slots = self._register(entries)
         texts, is_query, ids = self._texts(entries, slots)
         vectors = self._embed(encoder, texts, is_query, progress)
-        self.dense.add_with_ids(vectors, np.asarray(ids, dtype=np.int64))
+        self.dense_index.add_with_ids(vectors, np.asarray(ids, dtype=np.int64))
         for entry, slot in zip(entries, slots, strict=True):
             self.rows[slot] = self.lexical.add(lexical_text(entry))
             self.row_slots.append(slot)
@@ -259,7 +266,7 @@ class KnowledgeIndex:
             return False
         del self.by_slot[slot]
         selector = faiss.IDSelectorRange(vector_id(slot, 0), vector_id(slot + 1, 0))
-        self.dense.remove_ids(selector)
+        self.dense_index.remove_ids(selector)
         row = self.rows.pop(slot)
         self.lexical.remove(row)
         self.row_slots[row] = -1

@@ -34,7 +34,8 @@ def read_meta(directory: Path) -> dict[str, Any]:
     path = directory / META_FILE
     if not path.exists():
         raise IndexNotBuiltError(f"no knowledge index in {directory}; run `hotline kb build`")
-    return json.loads(path.read_text(encoding="utf-8"))
+    meta: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return meta
 
 
 def save_index(
@@ -48,9 +49,10 @@ def save_index(
     except (IndexNotBuiltError, ValueError):
         generation = 1
     suffix = f".tmp{os.getpid()}"
-    faiss.write_index(kb.dense, str(directory / (INDEX_FILE + suffix)))
+    faiss.write_index(kb.dense_index, str(directory / (INDEX_FILE + suffix)))
     with (directory / (LEXICAL_FILE + suffix)).open("wb") as out:
-        np.savez(out, row_slots=np.asarray(kb.row_slots, dtype=np.int64), **kb.lexical.arrays())
+        arrays: dict[str, Any] = {"row_slots": np.asarray(kb.row_slots, dtype=np.int64), **kb.lexical.arrays()}
+        np.savez(out, **arrays)
     with (directory / (ENTRIES_FILE + suffix)).open("w", encoding="utf-8") as out:
         for slot, entry in kb.by_slot.items():
             out.write(json.dumps({"slot": slot, **entry.to_dict()}, ensure_ascii=False) + "\n")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from types import ModuleType
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -23,7 +23,7 @@ _RUN = re.compile(r"[0-9A-Za-z\u3400-\u9fff]+")
 _WORD = re.compile(r"[0-9A-Za-z\u3400-\u9fff]")
 
 
-def _jieba() -> ModuleType:  # imported lazily: jieba prints to stderr on first use
+def _jieba() -> Any:  # the jieba module, imported lazily: jieba prints to stderr on first use
     import jieba
 
     jieba.setLogLevel(60)

@@ -84,7 +84,7 @@ class _PooledBert:
     """Built lazily so that importing this module does not import torch."""
 
     @staticmethod
-    def module(model_dir: Path):
+    def module(model_dir: Path) -> Any:  # a torch module
         import torch
         from transformers import AutoModel
 

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import faiss
 import yaml
@@ -141,7 +141,7 @@ class KnowledgeSearcher:
         )
         hits = []
         for candidate in candidates[: max(top_k * 2, top_k + 5)]:
-            entry = self.kb.by_slot[candidate.key]
+            entry = self.kb.by_slot[cast(int, candidate.key)]
             bonus = t.curated_bonus if entry.kind in CURATED_KINDS else 0.0
             expired = bool(entry.valid_to) and day > entry.valid_to
             hits.append(

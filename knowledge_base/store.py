@@ -14,15 +14,16 @@ Only `KnowledgeEntry` values leave this module, never ORM rows.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, Boolean, Engine, String, Text, create_engine, event, func, select, update
+from sqlalchemy import JSON, Boolean, Engine, String, Table, Text, create_engine, event, func, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.pool import StaticPool
@@ -302,7 +303,7 @@ class KnowledgeStore:
             updates.append({**values, "status": status, "updated_at": now})
             report.updated.append(entry.id)
         if inserts:
-            session.execute(EntryRow.__table__.insert(), inserts)
+            session.execute(cast(Table, EntryRow.__table__).insert(), inserts)
         if updates:
             session.execute(update(EntryRow), updates)  # bulk UPDATE by primary key
 
@@ -373,7 +374,7 @@ class KnowledgeStore:
         source_key: str | None = None,
         limit: int | None = None,
         offset: int = 0,
-    ) -> list[KnowledgeEntry]:
+    ) -> builtins.list[KnowledgeEntry]:
         """Entries matching every given filter, ordered by id. ``region=""`` means city-wide."""
         query = self._filtered(status, kind, region, source_key).order_by(EntryRow.id).offset(offset)
         if limit is not None:
@@ -392,7 +393,7 @@ class KnowledgeStore:
         with Session(self.engine) as session:
             return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
-    def published_entries(self, on: date | None = None) -> list[KnowledgeEntry]:
+    def published_entries(self, on: date | None = None) -> builtins.list[KnowledgeEntry]:
         """Published entries for the index builder, ordered by id.
 
         ``on=None`` returns every published entry, expired ones included, so search can tell a
@@ -408,7 +409,7 @@ class KnowledgeStore:
         with Session(self.engine) as session:
             return [_to_entry(row) for row in session.scalars(query.order_by(EntryRow.id))]
 
-    def updated_since(self, timestamp: str) -> list[KnowledgeEntry]:
+    def updated_since(self, timestamp: str) -> builtins.list[KnowledgeEntry]:
         """Entries (any status) changed after ``timestamp`` (ISO), for incremental index updates."""
         query = select(EntryRow).where(EntryRow.updated_at > timestamp).order_by(EntryRow.updated_at)
         with Session(self.engine) as session:
@@ -430,4 +431,4 @@ class KnowledgeStore:
         """Number of entries per source_key."""
         query = select(EntryRow.source_key, func.count()).group_by(EntryRow.source_key)
         with Session(self.engine) as session:
-            return dict(session.execute(query))
+            return dict(session.execute(query).all())

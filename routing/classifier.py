@@ -52,7 +52,7 @@ class LinearModel:
 
     def predict_proba(self, features: Any) -> np.ndarray:
         """Rows of class probabilities for a dense array or a scipy sparse matrix of ``features``."""
-        decision = np.asarray(features @ self.coef.T) + self.intercept
+        decision: np.ndarray = np.asarray(features @ self.coef.T) + self.intercept
         if self.coef.shape[0] == 1:
             positive = 1.0 / (1.0 + np.exp(-decision[:, 0]))
             return np.stack([1.0 - positive, positive], axis=1)
@@ -93,7 +93,9 @@ class CharTfidf:
         """A CSR matrix (rows: texts, columns: the vocabulary)."""
         from scipy.sparse import csr_matrix
 
-        indptr, indices, data = [0], [], []
+        indptr: list[int] = [0]
+        indices: list[int] = []
+        data: list[float] = []
         for text in texts:
             columns, counts = np.unique(
                 [self.vocabulary[g] for g in self.ngrams(text) if g in self.vocabulary], return_counts=True
@@ -159,7 +161,7 @@ class RoutingClassifier:
         train_labels: list[str],
         train_ids: list[str],
         weights: tuple[float, float, float] = DEFAULT_WEIGHTS,
-        metadata: dict | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> None:
         self.classes = list(classes)
         self._index = {label: i for i, label in enumerate(self.classes)}
@@ -188,7 +190,7 @@ class RoutingClassifier:
         weights: tuple[float, float, float] = DEFAULT_WEIGHTS,
         c_embedding: float = 30.0,
         c_tfidf: float = 30.0,
-        metadata: dict | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> RoutingClassifier:
         """Fit on ``texts`` with their e5 query ``vectors`` (row-aligned)."""
         if len(set(labels)) < 2:
@@ -267,7 +269,8 @@ class RoutingClassifier:
         manifest, arrays = model_files(path)
         manifest.parent.mkdir(parents=True, exist_ok=True)
         tmp_arrays = arrays.with_name(arrays.stem + ".tmp.npz")
-        np.savez(tmp_arrays, **self._arrays())
+        values: dict[str, Any] = self._arrays()
+        np.savez(tmp_arrays, **values)
         doc = {**self._manifest(), "arrays": {"file": arrays.name, "sha256": _sha256(tmp_arrays)}}
         tmp_manifest = manifest.with_name(manifest.name + ".tmp")
         tmp_manifest.write_text(json.dumps(doc, ensure_ascii=False, default=_json_default), encoding="utf-8")

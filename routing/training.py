@@ -115,7 +115,7 @@ def train_classifier(
     embed: Callable[[Sequence[str]], np.ndarray],
     router: Router,
     calibrate: bool = True,
-    metadata: dict | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> RoutingClassifier:
     """Fit on ``records``; fit the rule weight and calibrate fused scores on out-of-fold predictions."""
     texts = [normalise(r.text) for r in records]  # as the router sees requests (NFKC)

@@ -14,9 +14,9 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast, overload
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import CursorResult, Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from tickets.errors import InvalidOperation, TicketError, require_text
@@ -46,6 +46,10 @@ class HandoffView:
     taken_at: datetime | None
 
 
+@overload
+def _aware(value: datetime) -> datetime: ...
+@overload
+def _aware(value: None) -> None: ...
 def _aware(value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -57,7 +61,7 @@ def _view(row: Handoff) -> HandoffView:
         id=row.id,
         conversation_id=row.conversation_id,
         channel=row.channel,
-        created_at=_aware(row.created_at),  # type: ignore[arg-type]
+        created_at=_aware(row.created_at),
         summary=json.loads(row.summary),
         status=row.status,
         taken_by=row.taken_by,
@@ -67,8 +71,11 @@ def _view(row: Handoff) -> HandoffView:
 
 def redact_handoffs(session: Session, conversation_id: str) -> int:
     """Empty the summaries of a conversation's hand-offs and forget its id (inside ``session``)."""
-    result = session.execute(
-        update(Handoff).where(Handoff.conversation_id == conversation_id).values(summary="{}", conversation_id=None)
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Handoff).where(Handoff.conversation_id == conversation_id).values(summary="{}", conversation_id=None)
+        ),
     )
     return int(result.rowcount or 0)
 
@@ -91,7 +98,7 @@ class HandoffQueue:
             self._clock = clock or source.now
 
     def now(self) -> datetime:
-        return _aware(self._clock()).astimezone(UTC)  # type: ignore[union-attr]
+        return _aware(self._clock()).astimezone(UTC)
 
     def enqueue(self, conversation_id: str, channel: str, summary: dict[str, Any]) -> int:
         """Queue a conversation for an agent; returns the hand-off's id."""
@@ -154,9 +161,9 @@ class HandoffQueue:
 
     def purge(self, older_than: timedelta, now: datetime | None = None) -> int:
         """Delete hand-offs created before ``now - older_than`` (retention); returns how many."""
-        cutoff = (_aware(now or self.now()) - older_than).astimezone(UTC)  # type: ignore[operator]
+        cutoff = (_aware(now or self.now()) - older_than).astimezone(UTC)
         with Session(self._write_engine) as session, session.begin():
-            result = session.execute(delete(Handoff).where(Handoff.created_at < cutoff))
+            result = cast(CursorResult[Any], session.execute(delete(Handoff).where(Handoff.created_at < cutoff)))
             return int(result.rowcount or 0)
 
     def _change(self, handoff_id: int, step: Callable[[Handoff, datetime], None]) -> HandoffView:

@@ -19,10 +19,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, and_, create_engine, event, func, literal, or_, select, update
+from sqlalchemy import Engine, Table, and_, create_engine, event, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -186,7 +188,7 @@ _TIME_FIELDS = frozenset({"created_at", "updated_at", "at", "due_at", "supervise
 
 def _view(row: WorkOrder | WorkOrderEvent, view_type: type[_V]) -> _V:
     """Copy a row's columns into its frozen view; times shown in Beijing time."""
-    values = {
+    values: dict[str, Any] = {
         f.name: _local(getattr(row, f.name))
         if f.name in _TIME_FIELDS and getattr(row, f.name) is not None
         else getattr(row, f.name)
@@ -363,10 +365,14 @@ class TicketStore:
         numbered before the counter existed are never numbered again.
         """
         dialect = session.get_bind().dialect.name
-        insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}.get(dialect)
+        inserts: dict[str, Callable[[Table], PostgresqlInsert | SqliteInsert]] = {
+            "postgresql": postgresql_insert,
+            "sqlite": sqlite_insert,
+        }
+        insert = inserts.get(dialect)
         if insert is None:
             raise NotImplementedError(f"work-order numbering supports SQLite and PostgreSQL, not {dialect}")
-        counter = WorkOrderCounter.__table__
+        counter = cast(Table, WorkOrderCounter.__table__)
         first = select(
             literal(self.ticket_prefix), literal(day), func.coalesce(func.max(WorkOrder.number_seq), 0) + 1
         ).where(WorkOrder.number_prefix == self.ticket_prefix, WorkOrder.number_day == day)
@@ -581,7 +587,7 @@ class TicketStore:
             numbers = list(session.scalars(query))
         for number in numbers:
             self.redact(number, actor=actor, reason=reason)
-        ratings = SatisfactionRating.__table__
+        ratings = cast(Table, SatisfactionRating.__table__)
         with Session(self._write_engine) as session, session.begin():
             session.execute(
                 update(ratings).where(ratings.c.conversation_id == conversation_id).values(conversation_id=REDACTED_ID)
@@ -673,7 +679,7 @@ def _scrub_events(session: Session, order_id: int, known: list[str | None]) -> N
     Core UPDATEs: the ORM refuses to change events, and the database allows it only for the
     note and actor of a redacted order (migration 0003).
     """
-    table = WorkOrderEvent.__table__
+    table = cast(Table, WorkOrderEvent.__table__)
     rows = session.execute(select(table.c.id, table.c.actor, table.c.note).where(table.c.work_order_id == order_id))
     for event_id, actor, note in rows.all():
         new_note = scrub(note, known)
@@ -684,7 +690,7 @@ def _scrub_events(session: Session, order_id: int, known: list[str | None]) -> N
 
 def _redact_related(session: Session, order: WorkOrder, known: list[str | None]) -> None:
     """Satisfaction ratings and hand-off summaries of the order's conversation."""
-    ratings = SatisfactionRating.__table__
+    ratings = cast(Table, SatisfactionRating.__table__)
     of_order = ratings.c.work_order_number == order.number
     condition = or_(of_order, ratings.c.conversation_id == order.conversation_id) if order.conversation_id else of_order
     session.execute(update(ratings).where(condition).values(conversation_id=REDACTED_ID))

@@ -138,7 +138,7 @@ def secret_hash(value: Any, where: str) -> str:
         raise TokenConfigError(f"{where}: the token must be a string")
     value = value.strip()
     if value.startswith("sha256:"):
-        digest = value.removeprefix("sha256:").lower()
+        digest: str = value.removeprefix("sha256:").lower()
         if not _HEX64.fullmatch(digest):
             raise TokenConfigError(f"{where}: a sha256: value must be 64 hexadecimal digits")
         return digest

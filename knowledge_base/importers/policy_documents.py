@@ -303,7 +303,7 @@ def find_document_starts(lines: Sequence[Line]) -> list[tuple[int, int | None]]:
         end = _compilation_heading_end(lines, index)
         if end is None:
             continue
-        if any(start <= index <= number + 1 for start, number in covered):  # type: ignore[operator]
+        if any(start <= index <= number + 1 for start, number in covered):
             continue
         if any(_is_doc_number_line(lines[k]) for k in range(end + 1, min(end + 4, len(lines)))):
             continue
