@@ -23,7 +23,7 @@ export RASA_CACHE_DIRECTORY := $(HOTLINE_CACHE_DIR)/rasa/$(RASA_CACHE_KEY)
 export RASA_MAX_CACHE_SIZE := 4000
 export HOTLINE_E5_CACHE_DIR := $(HOTLINE_CACHE_DIR)/e5
 
-.PHONY: setup setup-browser run test lock clean-var nlu-cv
+.PHONY: setup setup-browser run test lint lock clean-var nlu-cv
 setup: $(VENV)/.installed $(RASA_VENV)/.installed $(MODEL_DIR)/modules.json var/kb/meta.json var/routing/model.json var/spacy_zh/meta.json var/rasa_models/hotline.tar.gz
 	@echo "Setup complete."
 
@@ -85,6 +85,18 @@ setup-browser:
 
 test: setup setup-browser
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# Static checks (configured in pyproject.toml): ruff lint and format, mypy (strict) on the domain
+# packages, and Rasa's consistency check of the domain and training data (warnings do not fail it).
+lint: $(VENV)/.installed $(RASA_VENV)/.installed
+	@echo "== [$$(date +%T)] ruff check"
+	$(VENV)/bin/ruff check .
+	@echo "== [$$(date +%T)] ruff format --check"
+	$(VENV)/bin/ruff format --check .
+	@echo "== [$$(date +%T)] mypy"
+	$(VENV)/bin/mypy
+	@echo "== [$$(date +%T)] rasa data validate"
+	$(RASA_VENV)/bin/rasa data validate --domain bot/domain.yml --data nlu_data bot/data --config bot/config.yml
 
 # Re-resolve the environments from requirements/*.in and rewrite the lock files.
 lock:
