@@ -59,7 +59,7 @@ def cross_validate_reference(
     folds: int = 5,
     seed: int = 12345,
     encoder: Encoder | None = None,
-    C: float = 3.0,  # noqa: N803 - scikit-learn\'s name for the regularisation strength
+    C: float = 3.0,  # noqa: N803 - scikit-learn's name for the regularisation strength
 ) -> ReferenceResult:
     """k-fold macro-F1 and accuracy of the reference, pooled over all held-out predictions."""
     from sklearn.metrics import accuracy_score, f1_score

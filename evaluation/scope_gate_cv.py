@@ -44,7 +44,7 @@ def held_out_probabilities(
     vectors: np.ndarray,
     intents: Sequence[str],
     folds: int,
-    C: float,  # noqa: N803 - scikit-learn\'s name for the regularisation strength
+    C: float,  # noqa: N803 - scikit-learn's name for the regularisation strength
     seed: int = 0,
 ) -> np.ndarray:
     """P(out_of_scope) of each example from a model that did not see it."""
@@ -68,7 +68,7 @@ def cross_validate(
     has_entities: Callable[[str], bool],
     thresholds: Sequence[float],
     folds: int = 5,
-    C: float = 4.0,  # noqa: N803 - scikit-learn\'s name for the regularisation strength
+    C: float = 4.0,  # noqa: N803 - scikit-learn's name for the regularisation strength
 ) -> GateCvResult:
     texts = [text for text, _ in examples]
     intents = [intent for _, intent in examples]
