@@ -931,7 +931,13 @@ def _drive(
     killer.start()
     try:
         with ThreadPoolExecutor(max_workers=config.threads, thread_name_prefix="caller") as pool:
-            records = list(pool.map(one, scripts))
+            futures = [pool.submit(one, script) for script in scripts]
+            try:
+                records = [future.result() for future in futures]
+            except KeyboardInterrupt:  # Ctrl-C: no new conversation; the ones under way end, processes stop
+                for future in futures:
+                    future.cancel()
+                raise
     finally:
         killer.stop()
         killer.join(timeout=HEALTH_TIMEOUT_SECONDS)
