@@ -941,15 +941,20 @@ def _drive(
     finally:
         killer.stop()
         killer.join(timeout=HEALTH_TIMEOUT_SECONDS)
-    _attach_kills(records, killer.log)
+    attach_kills(records, killer.log)
     return records, killer
 
 
-def _attach_kills(records: list[ConversationRecord], log: list[KillRecord]) -> None:
-    by_index = {record.index: record for record in records}
-    for position, kill in enumerate(log):
-        for entry in kill.in_flight:
-            by_index[entry["conversation"]].kills_during.append(position)
+def attach_kills(records: Sequence[ConversationRecord], log: Sequence[KillRecord]) -> None:
+    """Note in each conversation the kills it lived through: under way at the kill, or a turn
+    sent while the target was still down (a database lock lasts 5–20 s)."""
+    for record in records:
+        record.kills_during = [
+            position
+            for position, kill in enumerate(log)
+            if any(entry["conversation"] == record.index for entry in kill.in_flight)
+            or any(kill.at <= turn.at <= kill.at + kill.recovered_after for turn in record.turns)
+        ]
 
 
 def _recover(stack: Stack, database: Database) -> list[str]:

@@ -292,3 +292,13 @@ def test_told_values_are_looked_up_as_the_hotline_does(tmp_path) -> None:
         _record(2, references=("AAAA2222",)),
     ]
     assert kt.store_lookup_misses(url, records) == [{"conversation": 2, "value": "AAAA2222"}]
+
+
+def test_kills_are_attached_to_the_conversations_they_hit() -> None:
+    hit, later, untouched = _record(0), _record(1), _record(2)
+    hit.turns = [TurnRecord("对", "network", [kt.PAGE_NETWORK_ERROR], 0.1, 10.0)]
+    later.turns = [TurnRecord("对", "200", [DEFERRED], 5.0, 20.0)]  # sent while the database was still locked
+    untouched.turns = [TurnRecord("对", "200", [CREATED], 0.5, 40.0)]
+    log = [kt.KillRecord("database", 9.0, [{"conversation": 0, "message": "对"}], 15.0)]
+    kt.attach_kills([hit, later, untouched], log)
+    assert (hit.kills_during, later.kills_during, untouched.kills_during) == ([0], [0], [])
