@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -258,6 +258,37 @@ def _detail_already_asked(tracker: Tracker) -> bool:
     return False
 
 
+def confirmed_at_read_back(tracker: Tracker) -> bool:
+    """Whether the caller's latest message answered the read-back.
+
+    Slots of a submission that failed (the action server died before it could clear them) would
+    otherwise file that old complaint, unread, on the caller's next complaint.
+    """
+    seen_latest = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_latest:
+                return False
+            seen_latest = True
+        elif seen_latest and event.get("event") == "bot":
+            return replies.READ_BACK_MARK in (event.get("text") or "")
+    return False
+
+
+def ask_again(tracker: Tracker) -> list[EventType]:
+    """Back into the form instead of filing: a new complaint starts afresh, anything else is read
+    back again so the caller confirms what will be filed."""
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    text = (tracker.latest_message.get("text") or "").strip()
+    if intent in KIND_BY_INTENT and text != (tracker.get_slot("complaint_description") or ""):
+        return [
+            *(SlotSet(slot, None) for slot in RESET_SLOTS),
+            SlotSet("requested_slot", None),
+            FollowupAction("complaint_form"),
+        ]
+    return [SlotSet("complaint_confirmed", None), FollowupAction("complaint_form")]
+
+
 class ActionSubmitComplaint(Action):
     """Create the work order once the caller confirmed; clear the form either way.
 
@@ -271,11 +302,19 @@ class ActionSubmitComplaint(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         reset = [SlotSet(slot, None) for slot in RESET_SLOTS]
-        if not tracker.get_slot("complaint_confirmed"):
+        confirmed = tracker.get_slot("complaint_confirmed")
+        if confirmed is False:
             dispatcher.utter_message(response="utter_complaint_cancelled")
             return reset
+        if confirmed is not True or not confirmed_at_read_back(tracker):
+            return ask_again(tracker)
         new = self._new_work_order(tracker)
-        await off_loop(services.outbox().append, new)  # durable before the caller hears anything
+        try:
+            await off_loop(services.outbox().append, new)  # durable before the caller hears anything
+        except Exception as error:  # noqa: BLE001 - not durable yet: say so and read it back again
+            logger.warning("outbox write failed (%s); asking the caller to confirm again", type(error).__name__)
+            dispatcher.utter_message(text=replies.submit_busy())
+            return [SlotSet("complaint_confirmed", None), FollowupAction("complaint_form")]
         try:
             order = await off_loop(lambda: file_work_order(services.ticket_store(), new))
         except Exception as error:  # noqa: BLE001 - the database is down, locked or slow: the outbox has it
@@ -285,8 +324,11 @@ class ActionSubmitComplaint(Action):
                 text=replies.work_order_deferred(new.public_ref or "", voice=is_voice(tracker)),
                 json_message={"work_order": {"reference": new.public_ref, "kind": new.kind, "pending": True}},
             )
-            return reset + [SlotSet("ticket_number", None)]
-        await off_loop(services.outbox().mark_delivered, new.public_ref or "")
+            return [*reset, SlotSet("ticket_number", None)]
+        try:
+            await off_loop(services.outbox().mark_delivered, new.public_ref or "")
+        except Exception as error:  # noqa: BLE001 - unmarked only means a redelivery, which finds the order
+            logger.warning("outbox entry not marked delivered (%s)", type(error).__name__)
         dispatcher.utter_message(
             text=replies.work_order_created(
                 order.number,
@@ -305,7 +347,7 @@ class ActionSubmitComplaint(Action):
                 }
             },
         )
-        return reset + [SlotSet("ticket_number", order.number)]
+        return [*reset, SlotSet("ticket_number", order.number)]
 
     @staticmethod
     def _new_work_order(tracker: Tracker) -> NewWorkOrder:

@@ -55,9 +55,16 @@ _KIND_SUBJECT = {"建议": "您的建议", "表扬": "您要表扬的是", "求�
 NO_PHONE = "未留"
 
 
+READ_BACK_MARK = "我跟您核对一下"
+
+
+def submit_busy() -> str:
+    return "系统有点忙，刚才没能提交。我再跟您核对一遍，没问题请说“对”。"
+
+
 def read_back(description: str, location: str, district: str, phone: str, kind: str = "投诉") -> str:
     subject = _KIND_SUBJECT.get(kind, "您反映的问题")
-    parts = [f"我跟您核对一下：{subject}是“{description}”"]
+    parts = [f"{READ_BACK_MARK}：{subject}是“{description}”"]
     place = location if (not district or district in location) else f"{district}{location}"
     if place:
         parts.append(f"地点是{place}")

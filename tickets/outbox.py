@@ -104,24 +104,23 @@ class Outbox:
     def deliver(self, file: Callable[[NewWorkOrder], WorkOrderView]) -> DeliveryReport:
         """File every pending entry with ``file`` (idempotent on the public reference).
 
-        Stops at the first failure: the database is still away, the rest would fail too. When
-        nothing is left the journal is emptied, so it does not grow without bound.
+        The lock is held only to read the journal and to mark or compact it, never while filing: a
+        database that hangs must not stop new complaints from being written to the journal. Stops
+        at the first failure: the database is still away, the rest would fail too.
         """
         report = DeliveryReport()
+        pending = self.pending()
+        for position, new in enumerate(pending):
+            try:
+                order = file(new)
+            except Exception as error:  # noqa: BLE001 - any failure leaves it pending
+                log.warning("outbox delivery postponed (%s); %d pending", type(error).__name__, len(pending) - position)
+                report.failed = len(pending) - position
+                return report
+            self.mark_delivered(new.public_ref or "")
+            report.delivered.append(order.number)
         with self._locked():
-            pending = self._pending()
-            for position, new in enumerate(pending):
-                try:
-                    order = file(new)
-                except Exception as error:  # noqa: BLE001 - any failure leaves it pending
-                    log.warning(
-                        "outbox delivery postponed (%s); %d pending", type(error).__name__, len(pending) - position
-                    )
-                    report.failed = len(pending) - position
-                    break
-                _fsync_append(self.directory / DELIVERED, f"{new.public_ref}\n")
-                report.delivered.append(order.number)
-            if not report.failed:
+            if not self._pending():  # nothing came in meanwhile
                 self._compact()
         return report
 

@@ -35,11 +35,12 @@ def tracker(
     text: str = "对", intent: str = "affirm", slots: dict[str, Any] | None = None, sender: str = "caller-1"
 ) -> Tracker:
     latest = {"text": text, "intent": {"name": intent}, "entities": []}
+    read_back = {"event": "bot", "text": "我跟您核对一下：您反映的问题是……信息没问题请说“对”。"}
     return Tracker(
         sender,
         dict(slots or {}),
         latest,
-        [{"event": "user", "text": text, "parse_data": latest}],
+        [read_back, {"event": "user", "text": text, "parse_data": latest}],
         False,
         None,
         {},
@@ -164,3 +165,67 @@ def test_a_second_confirmation_after_a_failure_names_the_same_order(db: Path, mo
     assert second[0]["custom"]["work_order"]["reference"] == told and "已受理" in said
     services.deliver_outbox()
     assert len(orders(db)) == 1 and working().find_by_reference(told) is not None
+
+
+def test_a_hanging_delivery_does_not_block_new_complaints(tmp_path: Path) -> None:
+    """Filing from the outbox may hang on a locked database; writing a new complaint to the journal
+    must not wait for it."""
+    import threading
+
+    outbox = Outbox(tmp_path / "outbox")
+    outbox.append(NewWorkOrder(kind="投诉", description="路灯不亮", public_ref="ABCD2345"))
+    release = threading.Event()
+
+    def hanging(new: NewWorkOrder) -> object:
+        release.wait(10)
+        raise OSError("database locked")
+
+    worker = threading.Thread(target=outbox.deliver, args=(hanging,))
+    worker.start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    outbox.append(NewWorkOrder(kind="投诉", description="井盖丢了", public_ref="EFGH6789"))
+    assert time.monotonic() - started < 1
+    release.set()
+    worker.join()
+    assert [entry.public_ref for entry in outbox.pending()] == ["ABCD2345", "EFGH6789"]
+
+
+def test_stale_slots_of_a_failed_submission_are_never_filed_unread(db: Path) -> None:
+    """The action server died before it could clear the form; the caller's next complaint opening
+    completes the form at once. Nothing is filed: the new complaint starts afresh."""
+    stale = dict(SLOTS)
+    opening = {"event": "user", "text": "我要投诉，楼下饭店油烟太大", "parse_data": {"intent": {"name": "complain"}}}
+    latest = {"text": opening["text"], "intent": {"name": "complain"}, "entities": []}
+    before = [{"event": "bot", "text": "抱歉，我没有听明白。"}, opening]
+    tracker = Tracker("caller-1", stale, latest, before, False, None, {}, "complaint_form")
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(complaint.ActionSubmitComplaint().run(dispatcher, tracker, {}))
+    assert orders(db) == [] and dispatcher.messages == []
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert slots["complaint_description"] is None and slots["complaint_confirmed"] is None
+    assert events[-1] == {"event": "followup", "name": "complaint_form", "timestamp": None}
+
+
+def test_an_unset_confirmation_is_not_a_cancellation(db: Path) -> None:
+    slots = {**SLOTS, "complaint_confirmed": None}
+    said, _ = submit(slots)
+    assert "不提交" not in said and orders(db) == []
+
+
+def test_a_confirmation_after_the_read_back_files(db: Path) -> None:
+    read_back = {"event": "bot", "text": "我跟您核对一下：您反映的问题是……"}
+    latest = {"text": "对", "intent": {"name": "affirm"}, "entities": []}
+    tracker = Tracker(
+        "caller-1",
+        dict(SLOTS),
+        latest,
+        [read_back, {"event": "user", "text": "对", "parse_data": latest}],
+        False,
+        None,
+        {},
+        "action_listen",
+    )
+    dispatcher = CollectingDispatcher()
+    asyncio.run(complaint.ActionSubmitComplaint().run(dispatcher, tracker, {}))
+    assert len(orders(db)) == 1 and "已受理" in dispatcher.messages[0]["text"]
