@@ -3,18 +3,21 @@
 Starts its own Rasa server, action server and web app (like `hotline run`, on free ports, logs
 in a fresh directory, Rasa and the action server at DEBUG so that messages and trackers are
 logged), drives a complaint through the web app's POST /api/chat with a mobile number and an
-ID number (ASCII and full-width), and forces an error: this action server's work-order database
-and outbox lie under a regular file, so it logs a traceback at start and the submission fails,
-which Rasa logs with its own traceback. Then every log file is searched for the numbers in any
+ID number (ASCII and full-width), and forces errors: this action server's work-order database
+and outbox lie under a regular file, so it logs a traceback at start and cannot take the
+submission; then the action server is killed, and Rasa logs the failed action with its own
+traceback while the caller goes on giving the numbers. Then every log file is searched for the numbers in any
 width, escaped or not, with or without separators; the masked forms must be there (logging on).
 It also checks that the log files and the SQLite tracker store are readable by the owner only.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,10 +43,13 @@ TURNS = (
     "焦东路和平小区门口",
     "山阳区",
     PHONE,
-    "对",  # the submission fails: this action server can write neither its database nor its outbox
+    "对",  # not taken: this action server can write neither its database nor its outbox
     f"我的身份证号是{ID_NUMBER}",
     f"我再说一遍，身份证{FULL_WIDTH_ID}，电话{FULL_WIDTH_PHONE}，也可以打138-1234-5678",
 )
+
+
+AFTER_THE_KILL = (f"我要投诉，楼上漏水，电话{PHONE}，身份证{ID_NUMBER}", "对")
 
 
 def _spread(number: str) -> re.Pattern[str]:
@@ -59,6 +65,7 @@ class Stack:
     web_url: str
     log_dir: Path
     tracker_db: Path
+    kill_action_server: Callable[[], None]
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +96,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     try:
         for spec in specs:
             supervisor.wait_healthy(spec, supervisor.start(spec), timeout=400)
-        yield Stack(f"http://127.0.0.1:{web_port}", workdir / "logs", tracker_db)
+        action_process = supervisor.running[0][1]
+        yield Stack(
+            f"http://127.0.0.1:{web_port}",
+            workdir / "logs",
+            tracker_db,
+            lambda: os.killpg(action_process.pid, signal.SIGKILL),
+        )
     finally:
         supervisor.stop_all()
 
@@ -104,6 +117,10 @@ def logs(stack: Stack) -> dict[str, str]:
             assert response.status_code in (200, 503), response.text
             replies += [r.get("text", "") for r in response.json().get("replies", [])]
         assert client.cookies, "the web app issues the conversation cookie"
+        stack.kill_action_server()  # every custom action now fails inside Rasa, with a traceback
+        for turn in AFTER_THE_KILL:
+            response = client.post("/api/chat", json={"message": turn})
+            assert response.status_code in (200, 503), response.text
     assert any(PHONE in reply or "138****5678" in reply or "核对" in reply for reply in replies), replies
     return {path.name: path.read_text(errors="replace") for path in sorted(stack.log_dir.glob("*.log"))}
 
