@@ -60,12 +60,6 @@ def _retry(wait: float, message: str) -> ApiError:
     return ApiError(429, "too_many_requests", message, headers={"Retry-After": str(int(wait) + 1)})
 
 
-def _find(text: str) -> WorkOrderView | None:
-    store = deps.ticket_store()
-    finder = getattr(store, "find_by_reference", None)
-    return finder(text) if finder is not None else store.get(text)
-
-
 def _phone_matches(order: WorkOrderView, last4: str) -> bool:
     digits = "".join(ch for ch in order.phone or "" if ch.isdigit())
     return len(digits) >= 4 and hmac.compare_digest(digits[-4:], last4)
@@ -76,7 +70,7 @@ def _public_view(order: WorkOrderView) -> LookupOut:
     last = replies[-1] if replies else None
     return LookupOut(
         number=order.number,
-        reference=getattr(order, "public_ref", None),
+        reference=order.public_ref,
         kind=order.kind,
         status=order.status,
         department=order.department,
@@ -100,7 +94,7 @@ def lookup(body: LookupIn, request: Request) -> LookupOut:
     wait = per_client.hit(client_address(request))
     if wait:
         raise _retry(wait, LOCKED)
-    order = _find(body.number)
+    order = deps.ticket_store().find_by_reference(body.number)
     key = order.number if order is not None else body.number.upper()
     wait = per_order.blocked_for(key)
     if wait:
