@@ -10,6 +10,7 @@ import re
 from datetime import date
 
 from knowledge_base.entry import KnowledgeEntry
+from routing.emergency import emergency_message
 
 
 def cite(entry: KnowledgeEntry) -> str:
@@ -145,11 +146,8 @@ def ask_ticket_number_to_urge() -> str:
 
 
 def emergency(number: str, advice: str) -> str:
-    """The number first: on a phone line the caller may hang up after the first sentence."""
-    text = advice.strip()
-    if re.match(rf"(情况紧急，)?请(立即|马上|立刻|赶快)拨打{re.escape(number)}", text):
-        return text if text.startswith("情况紧急") else f"情况紧急，{text}"
-    return f"情况紧急，请立即拨打{number}。{text}"
+    """The number first (routing.emergency.emergency_message, also used by the web app)."""
+    return emergency_message(number, advice)
 
 
 def satisfaction_thanks(score: int) -> str:

@@ -7,7 +7,6 @@ the last four digits of the contact phone with the number ("JZ20261207-0001 尾�
 
 from __future__ import annotations
 
-import hmac
 import logging
 import re
 from typing import Any
@@ -22,7 +21,7 @@ from actions.offload import off_loop
 from hotline.ratelimit import SlidingWindowLimiter
 from tickets.references import find_public_ref
 from tickets.status import CALLER_VISIBLE_NOTE_ACTIONS, TERMINAL_STATUSES
-from tickets.store import WorkOrderView, normalize_ticket_number
+from tickets.store import WorkOrderView, normalize_ticket_number, phone_last4_matches
 
 logger = logging.getLogger(__name__)
 URGE_ACTION = "催办"
@@ -65,8 +64,7 @@ def may_see(order: WorkOrderView, tracker: Tracker) -> bool:
     given = phone_last4_from(tracker.latest_message.get("text") or "")
     if not given or _failures.blocked_for(order.number):
         return False
-    digits = "".join(ch for ch in order.phone or "" if ch.isdigit())
-    if len(digits) >= 4 and hmac.compare_digest(digits[-4:], given):
+    if phone_last4_matches(order.phone, given):
         return True
     _failures.hit(order.number)
     return False

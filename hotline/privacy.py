@@ -58,6 +58,17 @@ def mask_id_number(id_number: str) -> str:
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
+ADDRESS_SHOWN = 6
+
+
+def mask_address(address: str) -> str:
+    """Keep the street or village readable for sorting work, hide the house number:
+    "城关镇人民路12号3单元" → "城关镇人民路****"."""
+    if not address:
+        return address
+    return address[:ADDRESS_SHOWN] + ("****" if len(address) > ADDRESS_SHOWN else "")
+
+
 def mask_name(name: str) -> str:
     """Keep the family name's first character: "张三丰" → "张**", "李四" → "李*"."""
     if not name:

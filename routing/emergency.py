@@ -165,3 +165,12 @@ def detect_emergency(text: str, numbers: dict[str, str] | None = None) -> Emerge
         matched=tuple(word for k in kinds for word in found[k]),
         also=others,
     )
+
+
+def emergency_message(number: str, advice: str) -> str:
+    """What the caller is told: the number first (on a phone line the caller may hang up after the
+    first sentence), without saying it twice when the advice already opens with it."""
+    text = advice.strip()
+    if re.match(rf"(情况紧急，)?请(立即|马上|立刻|赶快)拨打{re.escape(number)}", text):
+        return text if text.startswith("情况紧急") else f"情况紧急，{text}"
+    return f"情况紧急，请立即拨打{number}。{text}"

@@ -14,13 +14,14 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast, overload
+from typing import Any, cast
 
 from sqlalchemy import CursorResult, Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from tickets.errors import InvalidOperation, TicketError, require_text
 from tickets.models import Handoff
+from tickets.store import _aware
 
 WAITING, TAKEN, CLOSED = "waiting", "taken", "closed"
 MAX_SUMMARY_CHARS = 64_000
@@ -46,16 +47,6 @@ class HandoffView:
     taken_at: datetime | None
 
 
-@overload
-def _aware(value: datetime) -> datetime: ...
-@overload
-def _aware(value: None) -> None: ...
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
 def _view(row: Handoff) -> HandoffView:
     return HandoffView(
         id=row.id,
@@ -65,7 +56,7 @@ def _view(row: Handoff) -> HandoffView:
         summary=json.loads(row.summary),
         status=row.status,
         taken_by=row.taken_by,
-        taken_at=_aware(row.taken_at),
+        taken_at=_aware(row.taken_at) if row.taken_at is not None else None,
     )
 
 

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from tickets.models import WorkOrder
 from tickets.status import TERMINAL_STATUSES
-from tickets.store import TicketStore, hide_error_details
+from tickets.store import TicketStore, _aware, hide_error_details
 
 RETENTION_ACTOR = "system:retention"
 BATCH = 200
@@ -68,10 +68,6 @@ class TrackerPurgeResult:
     events: int
 
 
-def _utc(value: datetime) -> datetime:
-    return (value.replace(tzinfo=UTC) if value.tzinfo is None else value).astimezone(UTC)
-
-
 def _check_period(older_than: timedelta) -> None:
     if older_than <= timedelta(0):
         raise ValueError("the retention period must be positive")
@@ -79,7 +75,7 @@ def _check_period(older_than: timedelta) -> None:
 
 def expired_orders(store: TicketStore, older_than: timedelta, now: datetime, limit: int = BATCH) -> list[str]:
     """Numbers of finished, not yet redacted orders last updated before ``now - older_than``."""
-    cutoff = _utc(now) - older_than
+    cutoff = _aware(now).astimezone(UTC) - older_than
     query = (
         select(WorkOrder.number)
         .where(
@@ -105,7 +101,7 @@ def purge_expired(
         for number in batch:
             store.redact(number, actor=actor, reason=reason)  # sets redacted_at: not found again
             redacted.append(number)
-    return PurgeResult(cutoff=_utc(now) - older_than, redacted=tuple(redacted))
+    return PurgeResult(cutoff=_aware(now).astimezone(UTC) - older_than, redacted=tuple(redacted))
 
 
 def _tracker_engine(tracker_db_url: str) -> Engine:
@@ -126,7 +122,7 @@ def purge_tracker_events(tracker_db_url: str, older_than: timedelta, now: dateti
     Rasa has not yet written (no ``events`` table) has nothing to purge.
     """
     _check_period(older_than)
-    cutoff = _utc(now) - older_than
+    cutoff = _aware(now).astimezone(UTC) - older_than
     engine = _tracker_engine(tracker_db_url)
     try:
         if not _has_events_table(engine):

@@ -8,6 +8,7 @@ objects, so callers cannot lazy-load after the session is gone.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import random
 import re
@@ -162,6 +163,12 @@ def content_hash(new: NewWorkOrder) -> str:
 
     payload = [norm(new.kind), norm(new.description), norm(new.district), norm(new.address), norm(new.phone)]
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def phone_last4_matches(phone: str | None, last4: str) -> bool:
+    """The caller's second factor: the last four digits of the contact phone, compared in constant time."""
+    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    return len(digits) >= 4 and hmac.compare_digest(digits[-4:], last4)
 
 
 def _aware(value: datetime) -> datetime:

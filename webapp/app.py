@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from hotline.privacy import install_log_masking
-from webapp import agent_privacy_api, chat, deps, errors, public_tickets, retention_job, sweeper
+from webapp import agent_privacy_api, chat, errors, public_tickets, retention_job, sweeper
 from webapp.config import web_settings
 from webapp.department_api import agent_router, department_router
 from webapp.security import BodyLimitMiddleware, SecurityHeadersMiddleware
@@ -77,5 +77,3 @@ def create_app() -> FastAPI:
 
 
 app = create_app()
-install_log_masking()
-_store = deps.ticket_store  # kept under its old name: tests clear it with _store.cache_clear()

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from hotline.ratelimit import SlidingWindowLimiter
 from hotline.settings import load_settings
-from routing.emergency import detect_emergency
+from routing.emergency import detect_emergency, emergency_message
 from webapp import conversations, deps
 from webapp.config import web_settings
 from webapp.errors import ApiError, ErrorOut
@@ -89,7 +89,7 @@ def emergency_replies(message: str) -> list[dict[str, Any]] | None:
     advice = detect_emergency(message, deps.directory().emergency_numbers)
     if advice is None:
         return None
-    text = f"情况紧急，请立即拨打{advice.number}。{advice.advice}"
+    text = emergency_message(advice.number, advice.advice)
     return [{"text": text, "custom": {"emergency": {"number": advice.number, "transfer": advice.number}}}]
 
 

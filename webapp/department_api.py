@@ -14,7 +14,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from hotline.privacy import mask_phone, mask_text
+from hotline.privacy import mask_address, mask_phone, mask_text
 from tickets.status import WorkOrderStatus
 from tickets.store import WorkOrderView
 from tickets.sweep import sweep_overdue
@@ -126,20 +126,12 @@ def _out(
     return model(**asdict(order), overdue=order.is_overdue(now), role=role, **extra)
 
 
-ADDRESS_SHOWN_IN_LISTS = 6
-
-
-def _mask_address(address: str) -> str:
-    """The street or village stays readable for sorting work; the house number does not."""
-    return address[:ADDRESS_SHOWN_IN_LISTS] + ("****" if len(address) > ADDRESS_SHOWN_IN_LISTS else "")
-
-
 def _listed(order: WorkOrderView, caller: str | None = None) -> WorkOrderOut:
     """A list row: personal data masked (the full order is one detail request away, and logged)."""
     masked = replace(
         order,
         phone=mask_phone(order.phone) if order.phone else None,
-        address=_mask_address(order.address) if order.address else None,
+        address=mask_address(order.address) if order.address else None,
         description=mask_text(order.description),
     )
     return _out(masked, caller=caller)

@@ -8,7 +8,6 @@ after a few wrong ones.
 
 from __future__ import annotations
 
-import hmac
 from datetime import datetime
 from functools import lru_cache
 
@@ -17,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from hotline.ratelimit import SlidingWindowLimiter
 from tickets.status import CALLER_VISIBLE_NOTE_ACTIONS
-from tickets.store import WorkOrderView
+from tickets.store import WorkOrderView, phone_last4_matches
 from webapp import deps
 from webapp.chat import client_address
 from webapp.config import web_settings
@@ -60,11 +59,6 @@ def _retry(wait: float, message: str) -> ApiError:
     return ApiError(429, "too_many_requests", message, headers={"Retry-After": str(int(wait) + 1)})
 
 
-def _phone_matches(order: WorkOrderView, last4: str) -> bool:
-    digits = "".join(ch for ch in order.phone or "" if ch.isdigit())
-    return len(digits) >= 4 and hmac.compare_digest(digits[-4:], last4)
-
-
 def _public_view(order: WorkOrderView) -> LookupOut:
     replies = [e for e in deps.ticket_store().events(order.number) if e.action in CALLER_VISIBLE_NOTE_ACTIONS]
     last = replies[-1] if replies else None
@@ -101,7 +95,7 @@ def lookup(body: LookupIn, request: Request) -> LookupOut:
         raise _retry(wait, LOCKED)
     if order is not None and not order.phone:
         raise ApiError(404, "not_found", NO_PHONE)
-    if order is None or not _phone_matches(order, body.phone_last4):
+    if order is None or not phone_last4_matches(order.phone, body.phone_last4):
         per_order.hit(key)
         raise ApiError(404, "not_found", NOT_FOUND)
     return _public_view(order)
