@@ -12,7 +12,8 @@ from rasa_sdk.types import DomainDict
 
 from actions import replies, services
 from actions.offload import off_loop
-from actions.understanding import SKIPPED, declines_rating, emergency_fallback, parse_rating
+from actions.understanding import SKIPPED, declines_rating, parse_rating
+from routing.emergency import EmergencyAdvice, advice_for_emergency
 
 logger = logging.getLogger(__name__)
 FAILURES_BEFORE_OFFER = 2
@@ -96,25 +97,14 @@ class ActionDeclineHuman(Action):
         return [SlotSet("offered_human", False), SlotSet("failure_count", 0.0)]
 
 
-def emergency_advice(text: str) -> tuple[str, str]:
-    """(number, advice) from routing.emergency when it is there, else the intent-based fallback."""
+def emergency_advice(text: str) -> EmergencyAdvice:
+    """routing.emergency with the city's own numbers (the same reading the router and the web app use)."""
     try:
-        from routing.emergency import detect_emergency  # type: ignore[import-not-found]
-    except ImportError:
-        detect_emergency = None
-    if detect_emergency is not None:
-        try:
-            advice = detect_emergency(text)
-        except Exception:  # an emergency must never fail on a helper's bug
-            logger.exception("detect_emergency failed; using the fallback mapping")
-            advice = None
-        if advice is not None:
-            number = str(getattr(advice, "number", "") or "")
-            text_advice = str(getattr(advice, "advice", "") or getattr(advice, "text", "") or "")
-            if number:
-                return number, text_advice
-    fallback = emergency_fallback(text)
-    return fallback.number, fallback.advice
+        numbers = services.directory().emergency_numbers
+    except Exception:  # an emergency is answered even when the city data cannot be read
+        logger.exception("city directory unavailable; the national emergency numbers apply")
+        numbers = None
+    return advice_for_emergency(text, numbers)
 
 
 class ActionEmergency(Action):
@@ -124,10 +114,10 @@ class ActionEmergency(Action):
         return "action_emergency"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        number, advice = emergency_advice(tracker.latest_message.get("text") or "")
+        advice = emergency_advice(tracker.latest_message.get("text") or "")
         dispatcher.utter_message(
-            text=replies.emergency(number, advice),
-            json_message={"emergency": {"number": number, "transfer": number}},
+            text=replies.emergency(advice.number, advice.advice),
+            json_message={"emergency": {"number": advice.number, "transfer": advice.number}},
         )
         events: list[EventType] = []
         if tracker.active_loop.get("name"):

@@ -1,4 +1,6 @@
-"""Small, rasa-free readings of what a caller said: ratings, corrections, emergencies.
+"""Small, rasa-free readings of what a caller said: ratings, corrections, places.
+
+Emergencies are read by routing.emergency, the one place that knows them.
 
 Kept apart from rasa-sdk so the unit tests can exercise them directly.
 """
@@ -6,7 +8,6 @@ Kept apart from rasa-sdk so the unit tests can exercise them directly.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 SKIPPED = "skipped"
 
@@ -124,28 +125,3 @@ def place_phrase(text: str, spans: list[tuple[int, int]]) -> str:
 def mentions_location(text: str) -> bool:
     """Whether a correction is about the place ("地址错了，是塔北路88号")."""
     return bool(re.search(r"地点|地址|位置|地方|路|街|小区|村|镇|号院", text or ""))
-
-
-# ---- emergencies (until routing.emergency exists, and as its fallback) ------------------------
-@dataclass(frozen=True)
-class EmergencyAdviceFallback:
-    number: str
-    advice: str
-
-
-_FIRE = re.compile(r"火|烟|燃气|煤气|天然气|爆炸|泄漏")
-_MEDICAL = re.compile(
-    r"晕|昏迷|不省人事|心脏|救护|流血|摔倒|中毒|溺水|触电|生了|要生|羊水|喝农药|割腕|说不出话|受伤|撞|吃错药|抽搐"
-)
-_FIRE_ADVICE = "请马上拨打119火警电话。先离开危险区域，不要乘电梯；燃气泄漏时不要开关电器，打开门窗通风。"
-_MEDICAL_ADVICE = "请马上拨打120急救电话，说清楚地址和病人的情况。等救护车时不要随意搬动伤者，保持电话畅通。"
-_POLICE_ADVICE = "请马上拨打110报警电话。先保护好自己，尽量到安全的地方，说清楚您所在的位置。"
-
-
-def emergency_fallback(text: str) -> EmergencyAdviceFallback:
-    """Fire → 119, medical → 120, everything else → 110."""
-    if _FIRE.search(text or ""):
-        return EmergencyAdviceFallback("119", _FIRE_ADVICE)
-    if _MEDICAL.search(text or ""):
-        return EmergencyAdviceFallback("120", _MEDICAL_ADVICE)
-    return EmergencyAdviceFallback("110", _POLICE_ADVICE)

@@ -1,8 +1,11 @@
 """Emergencies that must go to 110 / 119 / 120 at once, never become ordinary work orders.
 
 ``detect_emergency`` looks for a fire, a crime in progress or violence, and an injury or acute illness
-in what the caller says and returns caller-facing advice in Chinese. The cue lists are about the
-language, not the city; the numbers can be overridden from ``city.yaml`` (``emergency_numbers``).
+in what the caller says and returns caller-facing advice in Chinese; the router and the web app use it
+on every message. ``advice_for_emergency`` answers a message already known to be an emergency (the
+NLU's ``emergency`` intent) and always gives a number, and ``emergency_message`` is what the caller is
+told. The cue lists are about the language, not the city; the numbers come from ``city.yaml``
+(``emergency_numbers``), with the national ones as defaults.
 """
 
 from __future__ import annotations
@@ -84,6 +87,22 @@ _POLICE = (
     "闹自杀",
     "威胁要杀",
     "开枪",
+    "被人打",
+    "有人打我",
+    "被刀捅",
+    "捅人",
+    "动刀",
+    "闯进我家",
+    "闯进来",
+    "砸门",
+    "砸我家",
+    "砸车",
+    "被人抱走",
+    "掉河里",
+    "掉水里",
+    "快报警",
+    "我要报警",
+    "帮我报警",
 )
 _MEDICAL = (
     "昏迷",
@@ -114,6 +133,22 @@ _MEDICAL = (
     "被车撞",
     "快不行了",
     "吐血",
+    "心脏病发作",
+    "在流血",
+    "羊水破",
+    "喝农药",
+    "割腕",
+    "半边身子不能动",
+    "突然说不出话",
+    "叫救护车",
+)
+
+# For a message already known to be an emergency that names none of the cues above ("救命",
+# "快来人啊", "救护车 快"): broader hints of which service it needs. Broad on purpose, so never used
+# to decide whether there is an emergency at all; with no hint the police (110) take it.
+_FIRE_HINT = re.compile(r"火|烟|燃气|煤气|天然气|爆炸|泄漏")
+_MEDICAL_HINT = re.compile(
+    r"晕|昏迷|不省人事|心脏|救护|流血|摔倒|中毒|溺水|触电|生了|要生|羊水|喝农药|割腕|说不出话|受伤|撞|吃错药|抽搐"
 )
 
 _ADVICE = {
@@ -137,12 +172,17 @@ class EmergencyAdvice:
     also: tuple[tuple[str, str], ...] = ()  # other (kind, number) that apply as well
 
 
-def detect_emergency(text: str, numbers: dict[str, str] | None = None) -> EmergencyAdvice | None:
-    """Advice when ``text`` describes a fire, crime/violence or injury/illness happening now."""
-    numbers = {**DEFAULT_NUMBERS, **(numbers or {})}
+def _without_not_now(text: str) -> str:
     cleaned = text or ""
     for phrase in _NOT_NOW:
         cleaned = cleaned.replace(phrase, "")
+    return cleaned
+
+
+def detect_emergency(text: str, numbers: dict[str, str] | None = None) -> EmergencyAdvice | None:
+    """Advice when ``text`` describes a fire, crime/violence or injury/illness happening now."""
+    numbers = {**DEFAULT_NUMBERS, **(numbers or {})}
+    cleaned = _without_not_now(text)
     if not cleaned.strip() or _PAST.search(cleaned):
         return None
     found: dict[str, list[str]] = {}
@@ -165,6 +205,21 @@ def detect_emergency(text: str, numbers: dict[str, str] | None = None) -> Emerge
         matched=tuple(word for k in kinds for word in found[k]),
         also=others,
     )
+
+
+def advice_for_emergency(text: str, numbers: dict[str, str] | None = None) -> EmergencyAdvice:
+    """Advice for a message already recognised as an emergency: always a number to call.
+
+    What ``detect_emergency`` finds, else the service the broader hints point to (fire before
+    medical), else the police: someone crying for help gets 110 rather than nothing.
+    """
+    found = detect_emergency(text, numbers)
+    if found is not None:
+        return found
+    numbers = {**DEFAULT_NUMBERS, **(numbers or {})}
+    cleaned = _without_not_now(text)
+    kind = "fire" if _FIRE_HINT.search(cleaned) else "medical" if _MEDICAL_HINT.search(cleaned) else "police"
+    return EmergencyAdvice(kind=kind, number=numbers[kind], advice=_ADVICE[kind].format(**numbers), matched=())
 
 
 def emergency_message(number: str, advice: str) -> str:

@@ -226,6 +226,26 @@ def test_emergency_gives_the_number_and_stops_the_form() -> None:
     assert any(e.get("event") == "active_loop" and e.get("name") is None for e in events)
 
 
+def test_emergency_uses_the_city_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    city = type("City", (), {"emergency_numbers": {"police": "110", "fire": "96119", "medical": "120"}})()
+    monkeypatch.setattr(services, "directory", lambda: city)
+    dispatcher = CollectingDispatcher()
+    conversation.ActionEmergency().run(dispatcher, make_tracker("闻到很大的煤气味", "emergency"), {})
+    assert dispatcher.messages[0]["text"].startswith("情况紧急，请立即拨打96119")
+    assert dispatcher.messages[0]["custom"]["emergency"] == {"number": "96119", "transfer": "96119"}
+
+
+def test_emergency_is_answered_when_the_city_data_cannot_be_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken() -> None:
+        raise OSError("city.yaml unreadable")
+
+    monkeypatch.setattr(services, "directory", broken)
+    dispatcher = CollectingDispatcher()
+    conversation.ActionEmergency().run(dispatcher, make_tracker("救命 快来人啊", "emergency"), {})
+    assert dispatcher.messages[0]["custom"]["emergency"]["number"] == "110"
+    assert "110" in dispatcher.messages[0]["text"]
+
+
 # ---- work orders ---------------------------------------------------------------------------------
 def test_urging_an_open_order_records_a_urge_event(store: FakeStore) -> None:
     dispatcher = CollectingDispatcher()

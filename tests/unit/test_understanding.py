@@ -1,4 +1,4 @@
-"""Readings of what callers say: ratings, corrections, emergencies (no Rasa needed)."""
+"""Readings of what callers say: ratings, corrections, places (no Rasa needed)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import pytest
 from actions.understanding import (
     correction_text,
     declines_rating,
-    emergency_fallback,
     mentions_location,
     names_only_a_district,
     parse_rating,
@@ -61,22 +60,6 @@ def test_corrections_lose_their_lead_in(text: str, value: str) -> None:
 def test_location_corrections_are_recognised() -> None:
     assert mentions_location("地址错了 是塔北路88号")
     assert not mentions_location("电话不对")
-
-
-@pytest.mark.parametrize(
-    ("text", "number"),
-    [
-        ("楼下着火了", "119"),
-        ("闻到很大的煤气味", "119"),
-        ("我爸突然晕倒了", "120"),
-        ("有人被车撞了", "120"),
-        ("有人在砸我家门", "110"),
-        ("有人抢劫", "110"),
-    ],
-)
-def test_emergency_fallback_picks_the_number(text: str, number: str) -> None:
-    advice = emergency_fallback(text)
-    assert advice.number == number and number in advice.advice
 
 
 @pytest.mark.parametrize("text", ["解放区", "在解放区", "嗯 是解放区的", "焦作市解放区", "解放"])
