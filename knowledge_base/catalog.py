@@ -5,27 +5,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from knowledge_base.entry import KnowledgeEntry, require_unique_ids
+from knowledge_base.jsonl_files import read_jsonl
 
 GUIDES_FILE = "guides.yaml"  # the "高效办成一件事" items
 SERVICES_FILE = "services.yaml"  # other frequent services, same schema
 FAQ_FILE = "faq.yaml"
 POLICIES_FILE = "policies.jsonl"
-
-
-def read_jsonl(path: Path) -> list[KnowledgeEntry]:
-    with path.open(encoding="utf-8") as lines:
-        return [KnowledgeEntry.from_dict(json.loads(line)) for line in lines if line.strip()]
-
-
-def write_jsonl(entries: list[KnowledgeEntry], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as out:
-        for entry in entries:
-            out.write(json.dumps(entry.to_dict(), ensure_ascii=False) + "\n")
 
 
 def load_city_knowledge(knowledge_dir: Path) -> list[KnowledgeEntry]:

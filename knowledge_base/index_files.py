@@ -20,6 +20,7 @@ import numpy as np
 
 from knowledge_base.entry import KnowledgeEntry
 from knowledge_base.index import IndexConfig, IndexNotBuiltError, KnowledgeIndex
+from knowledge_base.jsonl_files import write_jsonl
 from knowledge_base.lexical import LexicalIndex
 
 FORMAT_VERSION = 2
@@ -53,9 +54,9 @@ def save_index(
     with (directory / (LEXICAL_FILE + suffix)).open("wb") as out:
         arrays: dict[str, Any] = {"row_slots": np.asarray(kb.row_slots, dtype=np.int64), **kb.lexical.arrays()}
         np.savez(out, **arrays)
-    with (directory / (ENTRIES_FILE + suffix)).open("w", encoding="utf-8") as out:
-        for slot, entry in kb.by_slot.items():
-            out.write(json.dumps({"slot": slot, **entry.to_dict()}, ensure_ascii=False) + "\n")
+    write_jsonl(
+        ({"slot": slot, **entry.to_dict()} for slot, entry in kb.by_slot.items()), directory / (ENTRIES_FILE + suffix)
+    )
     checksums = {}
     for name in DATA_FILES:
         temp = directory / (name + suffix)

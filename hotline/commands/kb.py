@@ -42,7 +42,7 @@ def _city_name() -> str:
 
 
 def _import_files(
-    paths: list[Path], fmt: str, mapping: dict[str, str], source: str | None
+    paths: list[Path], fmt: str, mapping: dict[str, str], source: str | None, city: str
 ) -> tuple[dict[str, tuple[list[Path], ImportResult, bool]], list[RowError]]:
     """Import every file, grouped by source key ({key: (files, result, complete)}).
 
@@ -54,7 +54,6 @@ def _import_files(
     from knowledge_base.importers.records import ImportResult, RowError
     from knowledge_base.importers.sources import detect_format, estimate_rows, import_source
 
-    city = _city_name()
     groups: dict[str, tuple[list[Path], ImportResult, bool]] = {}
     file_errors: list[RowError] = []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -114,11 +113,21 @@ def kb_import(
     retire_missing: bool = typer.Option(
         False, "--retire-missing", help="Retire the source's entries the files no longer contain"
     ),
+    city: str | None = typer.Option(
+        None,
+        "--city",
+        help="Home city of policy documents, e.g. 焦作市: other cities' documents get their region "
+        '(default: the name in city.yaml; "" for none)',
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
 ) -> None:
-    """Import knowledge files into the store (default) or a JSONL file; bad rows are reported and skipped."""
-    from knowledge_base.catalog import write_jsonl
+    """Import knowledge files into the store (default) or a JSONL file; bad rows are reported and skipped.
+
+    Regenerate the city's policies from the gazettes with
+    `hotline kb import ../shared/corpus/*.txt --to-file cities/jiaozuo/knowledge/policies.jsonl`.
+    """
     from knowledge_base.importers.records import RowError, parse_mapping
+    from knowledge_base.jsonl_files import write_jsonl
 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
@@ -129,7 +138,7 @@ def kb_import(
         mapping = parse_mapping(maps)
     except ValueError as error:
         fail(str(error))
-    groups, errors = _import_files(paths, fmt, mapping, source)
+    groups, errors = _import_files(paths, fmt, mapping, source, _city_name() if city is None else city)
     errors += [error for _, result, _ in groups.values() for error in result.errors]
     if (
         not any(result.entries for _, result, _ in groups.values())
@@ -284,14 +293,13 @@ def kb_export(
     status: str | None = typer.Option(None, help="Only entries with this status"),
 ) -> None:
     """Export the store as JSONL (the format `hotline kb import` reads back)."""
+    from knowledge_base.jsonl_files import write_jsonl
+
     store = _store()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    count = 0
-    with output.open("w", encoding="utf-8") as out:
-        for entry in store.iter_entries(status=status):
-            out.write(json.dumps(entry.to_dict(), ensure_ascii=False) + "\n")
-            count += 1
-    store.close()
+    try:
+        count = write_jsonl(store.iter_entries(status=status), output)
+    finally:
+        store.close()
     console.print(f"Exported {count} entries to {output}")
 
 

@@ -3,8 +3,7 @@
 Formats: spreadsheets (CSV, XLSX), JSONL, and policy documents (txt, md, docx, pdf) split by
 their structure. `import_source(path, fmt="auto")` picks the importer.
 
-Names are resolved lazily so that `python -m knowledge_base.importers.policy_documents`
-does not import the module twice.
+Names are resolved lazily, so that using one importer does not load the others' libraries.
 """
 
 from __future__ import annotations

@@ -9,14 +9,15 @@ without a text layer) yield nothing and are reported as such.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from knowledge_base.entry import KnowledgeEntry
-from knowledge_base.importers.policy_documents import iter_text_entries
+from knowledge_base.importers.policy_documents import SUPPORTED_SUFFIXES, ProgressCallback, iter_text_entries
+from knowledge_base.importers.policy_documents.files import import_each, require_suffixes
 
-TEXT_SUFFIXES = (".txt", ".md")
-DOCUMENT_SUFFIXES: tuple[str, ...] = (".txt", ".md", ".docx", ".pdf")
+TEXT_SUFFIXES = SUPPORTED_SUFFIXES  # read as they are
+DOCUMENT_SUFFIXES: tuple[str, ...] = (*TEXT_SUFFIXES, ".docx", ".pdf")
 
 
 def _docx_lines(path: Path) -> Iterator[str]:
@@ -58,20 +59,16 @@ def pdf_text(path: str | Path) -> str:
 def document_text(path: str | Path) -> str:
     """Text of a .txt/.md/.docx/.pdf file; ValueError for other types or a PDF without text."""
     path = Path(path)
+    check_suffixes([path])
     suffix = path.suffix.lower()
     if suffix in TEXT_SUFFIXES:
         return path.read_text(encoding="utf-8")
     if suffix == ".docx":
         return docx_text(path)
-    if suffix == ".pdf":
-        text = pdf_text(path)
-        if not text.strip():
-            raise ValueError(f"{path}: the PDF has no text layer (scanned?); run OCR first")
-        return text
-    raise ValueError(
-        f"unsupported policy document type {path.suffix or '(none)'!r} for {path}; "
-        f"supported: {', '.join(DOCUMENT_SUFFIXES)}"
-    )
+    text = pdf_text(path)
+    if not text.strip():
+        raise ValueError(f"{path}: the PDF has no text layer (scanned?); run OCR first")
+    return text
 
 
 def import_document(path: str | Path, city: str = "") -> list[KnowledgeEntry]:
@@ -82,24 +79,13 @@ def import_document(path: str | Path, city: str = "") -> list[KnowledgeEntry]:
 
 def check_suffixes(paths: Iterable[Path]) -> None:
     """Raise ValueError naming the first file of an unsupported type (before importing anything)."""
-    for path in paths:
-        if path.suffix.lower() not in DOCUMENT_SUFFIXES:
-            raise ValueError(
-                f"unsupported policy document type {path.suffix or '(none)'!r} for {path}; "
-                f"supported: {', '.join(DOCUMENT_SUFFIXES)}"
-            )
+    require_suffixes(paths, DOCUMENT_SUFFIXES)
 
 
 def import_documents(
-    paths: Iterable[Path], city: str = "", on_file_done: Callable[[Path, int], None] | None = None
+    paths: Iterable[Path], city: str = "", on_file_done: ProgressCallback | None = None
 ) -> list[KnowledgeEntry]:
     """Entries of several policy document files; `on_file_done(path, n)` reports progress."""
     path_list = [Path(path) for path in paths]
     check_suffixes(path_list)
-    entries: list[KnowledgeEntry] = []
-    for path in path_list:
-        found = import_document(path, city)
-        entries.extend(found)
-        if on_file_done is not None:
-            on_file_done(path, len(found))
-    return entries
+    return import_each(path_list, lambda path: import_document(path, city), on_file_done)

@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from hotline.cli import app
 from knowledge_base.entry import KnowledgeEntry
 from knowledge_base.importers import import_paths, import_policy_document, normalize_doc_number
-from knowledge_base.importers.policy_documents import main, read_documents
+from knowledge_base.importers.policy_documents import read_documents
 
 REPO = Path(__file__).parents[2]
 SHARED_CORPUS = REPO.parent / "shared" / "corpus"
@@ -396,12 +398,24 @@ def test_import_paths_reports_progress(gazette: Path, tmp_path: Path) -> None:
     assert sum(count for _, count in seen) == len(entries)
 
 
-def test_module_entry_point_writes_jsonl(gazette: Path, tmp_path: Path) -> None:
+def _cli_import(tmp_path: Path, *args: str) -> list[KnowledgeEntry]:
+    """`hotline kb import … --to-file`, the importer's only command line; the entries it wrote."""
     out = tmp_path / "out" / "policies.jsonl"
-    assert main([str(out), str(gazette)]) == 0
-    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert [KnowledgeEntry.from_dict(row) for row in rows] == import_policy_document(gazette)
-    assert "焦政办〔2024〕22号" in out.read_text(encoding="utf-8")  # ensure_ascii=False
+    result = CliRunner().invoke(app, ["kb", "import", *args, "--to-file", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "〔" in out.read_text(encoding="utf-8")  # 文号 not ASCII-escaped
+    return [KnowledgeEntry.from_dict(json.loads(line)) for line in out.read_text(encoding="utf-8").splitlines()]
+
+
+def test_cli_writes_jsonl(gazette: Path, tmp_path: Path) -> None:
+    assert _cli_import(tmp_path, str(gazette)) == import_policy_document(gazette, city=CITY)  # city.yaml's name
+
+
+def test_cli_city_option(tmp_path: Path) -> None:
+    path = _write(tmp_path, "henan.txt", COMPILATION)
+    assert {e.region for e in _cli_import(tmp_path, str(path), "--city", "")} == {""}
+    assert {e.region for e in _cli_import(tmp_path, str(path), "--city", CITY)} == {"新乡市"}
+    assert _cli_import(tmp_path, str(path), "--city", "新乡市") == import_policy_document(path, city="新乡市")
 
 
 # --------------------------------------------------------------------------- real corpus
@@ -450,7 +464,6 @@ def test_shipped_policies_load() -> None:
 def test_shipped_policies_match_a_fresh_import() -> None:
     fresh = import_paths(_shared_files(), city=CITY)
     assert [e.to_dict() for e in _load_shipped()] == [e.to_dict() for e in fresh], (
-        "cities/jiaozuo/knowledge/policies.jsonl is stale; regenerate with: python -m "
-        "knowledge_base.importers.policy_documents cities/jiaozuo/knowledge/policies.jsonl "
-        "../shared/corpus/*.txt --city 焦作市"
+        "cities/jiaozuo/knowledge/policies.jsonl is stale; regenerate with: hotline kb import "
+        "../shared/corpus/*.txt --to-file cities/jiaozuo/knowledge/policies.jsonl"
     )
