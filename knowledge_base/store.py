@@ -10,6 +10,9 @@ does not bring a retired entry back. Everything else about an entry follows its 
 
 The index builder reads `published_entries()`; incremental indexers can use `updated_since()`.
 Only `KnowledgeEntry` values leave this module, never ORM rows.
+
+The engine and its SQLite settings are the work-order store's (sqlstore.engines; writers lock up
+front), and opening a store migrates its table with Alembic (knowledge_base/migrate.py).
 """
 
 from __future__ import annotations
@@ -20,53 +23,19 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import JSON, Boolean, Engine, String, Table, Text, create_engine, event, func, select, update
-from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
-from sqlalchemy.pool import StaticPool
+from sqlalchemy import Table, func, select, update
+from sqlalchemy.orm import Session
 
 from knowledge_base.entry import STATUSES, KnowledgeEntry, Source
+from knowledge_base.migrate import MIGRATIONS
+from knowledge_base.models import EntryRow
+from sqlstore.engines import make_engine, write_engine
 
-SQLITE_BUSY_TIMEOUT_MS = 15_000
 _LOOKUP_CHUNK = 500  # ids per IN (...) query; far below SQLite's parameter limit
 
 ProgressFn = Callable[[int], None]  # called with the number of entries just processed
-
-
-class Base(DeclarativeBase):
-    """The knowledge store's own metadata, independent of the work-order tables."""
-
-
-class EntryRow(Base):
-    __tablename__ = "kb_entries"
-
-    id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    title: Mapped[str] = mapped_column(Text)
-    answer: Mapped[str] = mapped_column(Text)
-    plain_answer: Mapped[str] = mapped_column(Text, default="")
-    voice_answer: Mapped[str] = mapped_column(Text, default="")
-    questions: Mapped[list[str]] = mapped_column(JSON, default=list)
-    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
-    source_title: Mapped[str] = mapped_column(Text)
-    source_doc_number: Mapped[str] = mapped_column(String(200), default="")
-    source_issuer: Mapped[str] = mapped_column(Text, default="")
-    source_date: Mapped[str] = mapped_column(String(10), default="")
-    source_section: Mapped[str] = mapped_column(Text, default="")
-    department: Mapped[str] = mapped_column(Text, default="")
-    region: Mapped[str] = mapped_column(String(100), default="", index=True)
-    valid_from: Mapped[str] = mapped_column(String(10), default="")
-    valid_to: Mapped[str] = mapped_column(String(10), default="")
-    kind: Mapped[str] = mapped_column(String(20), index=True)
-    category: Mapped[str] = mapped_column(String(200), default="")
-    status: Mapped[str] = mapped_column(String(20), index=True)
-    # True once someone set the status by hand; imports then leave the status alone.
-    status_manual: Mapped[bool] = mapped_column(Boolean, default=False)
-    updated_at: Mapped[str] = mapped_column(String(32), index=True)
-    source_key: Mapped[str] = mapped_column(String(300), index=True)
-    content_hash: Mapped[str] = mapped_column(String(64))
 
 
 _CONTENT_FIELDS = (
@@ -182,29 +151,6 @@ def _check_status(status: str) -> None:
         raise ValueError(f"unknown status {status!r}; expected one of {', '.join(STATUSES)}")
 
 
-def make_engine(database_url: str) -> Engine:
-    """An engine for `database_url`; SQLite files get WAL and a busy timeout (several processes)."""
-    url = make_url(database_url)
-    if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
-    database = url.database or ""
-    if database in ("", ":memory:") or database.startswith("file::memory:"):
-        return create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
-    Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        finally:
-            cursor.close()
-
-    return engine
-
-
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -216,8 +162,10 @@ class KnowledgeStore:
     def __init__(self, database_url: str, clock: Callable[[], str] | None = None) -> None:
         """``clock`` returns the ISO timestamp written to updated_at (tests pin it)."""
         self.engine = make_engine(database_url)
+        # Writers on SQLite start with BEGIN IMMEDIATE, as in the work-order store.
+        self._write_engine = write_engine(self.engine)
         self._clock = clock or _now
-        Base.metadata.create_all(self.engine)
+        MIGRATIONS.upgrade_to_head(self._write_engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -247,7 +195,7 @@ class KnowledgeStore:
             _check_status(entry.status)
         report = ImportReport(source_key=source_key)
         now = self._clock()
-        with Session(self.engine) as session, session.begin():
+        with Session(self._write_engine) as session, session.begin():
             for chunk in _chunks(batch, _LOOKUP_CHUNK):
                 self._upsert_chunk(session, chunk, source_key, now, report)
                 if progress is not None:
@@ -326,7 +274,7 @@ class KnowledgeStore:
         A hand-set status survives re-imports of the entry's source.
         """
         _check_status(status)
-        with Session(self.engine) as session, session.begin():
+        with Session(self._write_engine) as session, session.begin():
             row = session.get(EntryRow, entry_id)
             if row is None:
                 raise KeyError(entry_id)

@@ -12,27 +12,24 @@ import hmac
 import json
 import random
 import re
-import sqlite3
-import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, Table, and_, create_engine, event, func, literal, or_, select, update
+from sqlalchemy import Table, and_, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
-from sqlalchemy.pool import StaticPool
 
+from sqlstore.engines import LOCK_TIMEOUT_MS, make_engine, write_engine
+from sqlstore.engines import hide_error_details as hide_error_details  # tickets.retention's import
 from tickets.errors import InvalidOperation, WorkOrderNotFound, require_text
 from tickets.models import (
     AccessLogEntry,
@@ -54,8 +51,6 @@ except ZoneInfoNotFoundError:  # pragma: no cover - no tz database on the machin
     # China has used UTC+8 without daylight saving since 1991, so a fixed offset is exact.
     CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 
-SQLITE_BUSY_TIMEOUT_MS = 15_000
-LOCK_TIMEOUT_MS = 15_000  # PostgreSQL's counterpart of the SQLite busy timeout
 CREATE_ATTEMPTS = 20
 ACCEPT_ACTION = "受理"
 RATING_ACTION = "评价"
@@ -236,9 +231,9 @@ class TicketStore:
         self.ticket_prefix = prefix.upper()
         self.time_limits = time_limits or TimeLimits()
         self._clock = clock or (lambda: datetime.now(UTC))
-        self.engine = _make_engine(database_url)
-        # Writers on SQLite start with BEGIN IMMEDIATE (see _make_engine).
-        self._write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        self.engine = make_engine(database_url, lock_timeout_ms=LOCK_TIMEOUT_MS)  # tests may shorten it
+        # Writers on SQLite start with BEGIN IMMEDIATE (see sqlstore.engines).
+        self._write_engine = write_engine(self.engine)
         self._create_schema()
 
     def _create_schema(self) -> None:
@@ -705,91 +700,3 @@ def _redact_related(session: Session, order: WorkOrder, known: list[str | None])
         from tickets.handoffs import redact_handoffs
 
         redact_handoffs(session, order.conversation_id)
-
-
-def _make_engine(database_url: str) -> Engine:
-    url = make_url(database_url)
-    # hide_parameters: a failed statement's message must not carry a caller's phone or address.
-    if url.get_backend_name() != "sqlite":
-        # A row lock held elsewhere fails the statement after LOCK_TIMEOUT instead of holding a
-        # worker thread (and its connection) for as long as the lock lives.
-        if url.get_backend_name() == "postgresql":
-            existing = url.query.get("options", "")
-            existing = " ".join(existing) if isinstance(existing, tuple) else existing
-            url = url.update_query_dict({"options": f"{existing} -c lock_timeout={LOCK_TIMEOUT_MS}".strip()})
-        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
-        hide_error_details(engine)
-        return engine
-
-    database = url.database or ""
-    in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
-    if in_memory:
-        # One shared connection, otherwise every connection sees its own empty database.
-        engine = create_engine(
-            url, poolclass=StaticPool, connect_args={"check_same_thread": False}, hide_parameters=True
-        )
-    else:
-        Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            url,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
-            hide_parameters=True,
-        )
-    _configure_sqlite(engine, wal=not in_memory)
-    return engine
-
-
-_DETAIL = re.compile(r"\nDETAIL:.*", re.DOTALL)
-
-
-def hide_error_details(engine: Engine) -> None:
-    """Drop PostgreSQL's DETAIL from error messages: it quotes row values ("Failing row contains
-    (…, 13812345678, …)", "Key (conversation_id, …)=(…) already exists"), which
-    ``hide_parameters`` does not cover. The constraint's name stays in the message."""
-
-    @event.listens_for(engine, "handle_error")
-    def _on_error(context: Any) -> None:
-        for error in (context.original_exception, context.sqlalchemy_exception):
-            if error is not None and error.args and isinstance(error.args[0], str):
-                error.args = (_DETAIL.sub("\nDETAIL:  [hidden]", error.args[0]),) + tuple(error.args[1:])
-
-
-def _switch_to_wal(cursor: Any, attempts: int = 50) -> None:
-    """``PRAGMA journal_mode=WAL``, retried: two processes switching a fresh file at the same
-    moment deadlock on the lock upgrade, and SQLite then fails one at once, without its busy timeout."""
-    for attempt in range(attempts):
-        try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error).lower() or attempt == attempts - 1:
-                raise
-            time.sleep(random.uniform(0.01, 0.05))
-
-
-def _configure_sqlite(engine: Engine, wal: bool) -> None:
-    """WAL, busy timeout, durable commits, and explicit BEGIN so writers can lock up front.
-
-    pysqlite's own transaction handling defers BEGIN; with it, two writers that both read first
-    can deadlock into an immediate "database is locked" that the busy timeout cannot resolve.
-    """
-    lock = threading.Lock()
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
-        cursor = dbapi_connection.cursor()
-        try:
-            if wal:
-                with lock:  # switching to WAL needs a brief exclusive lock
-                    _switch_to_wal(cursor)
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-            cursor.execute("PRAGMA synchronous=FULL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-        finally:
-            cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        mode = connection.get_execution_options().get("sqlite_begin", "")
-        connection.exec_driver_sql(f"BEGIN {mode}".strip())
