@@ -7,8 +7,6 @@ import yaml
 
 from routing.directory import CityDirectory
 
-CITY_DIR = Path(__file__).resolve().parents[2] / "cities" / "jiaozuo"
-
 DISTRICT_GOVERNMENTS = {
     "解放区": "解放区人民政府",
     "山阳区": "山阳区人民政府",
@@ -22,11 +20,6 @@ DISTRICT_GOVERNMENTS = {
     "沁阳市": "沁阳市人民政府",
     "孟州市": "孟州市人民政府",
 }
-
-
-@pytest.fixture(scope="module")
-def directory() -> CityDirectory:
-    return CityDirectory.load(CITY_DIR)
 
 
 def test_city_fields_come_from_city_yaml(directory: CityDirectory) -> None:
@@ -145,8 +138,8 @@ def test_name_lists_for_nlu(directory: CityDirectory) -> None:
     assert len(departments) == len(set(departments))
 
 
-def test_duplicate_alias_is_rejected(tmp_path: Path) -> None:
-    (tmp_path / "city.yaml").write_text((CITY_DIR / "city.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+def test_duplicate_alias_is_rejected(tmp_path: Path, city_dir: Path) -> None:
+    (tmp_path / "city.yaml").write_text((city_dir / "city.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     departments = {
         "departments": [
             {"name": "市甲局", "kind": "甲", "duties": "甲", "aliases": ["同名"]},

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 
-from tests.unit.ticket_backends import *  # noqa: F403
 from tests.unit.ticket_backends import FakeClock
 from tickets.errors import InvalidOperation
 from tickets.handoffs import HandoffNotFound, HandoffQueue

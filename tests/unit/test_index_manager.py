@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-import pytest
 
 from hotline.settings import load_settings
 from knowledge_base.encoder import Encoder
@@ -22,14 +21,6 @@ BASE = [
 NEW = KnowledgeEntry(
     "card", "社保卡补办", "社保卡丢失后可到银行网点挂失补办。", SOURCE, questions=("社保卡丢了怎么办",)
 )
-
-
-@pytest.fixture(scope="module")
-def encoder() -> Encoder:
-    model_dir = load_settings().model_dir
-    if not (model_dir / "modules.json").exists():
-        pytest.fail(f"embedding model not built in {model_dir}: run `make setup` (or `hotline model build`)")
-    return Encoder(model_dir)
 
 
 def _top(kb, encoder: Encoder, question: str) -> int:

@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 
-from hotline.settings import load_settings
 from knowledge_base.encoder import Encoder
 from knowledge_base.entry import KnowledgeEntry, Source
 from knowledge_base.index import IndexNotBuiltError, build_index
@@ -61,14 +60,6 @@ ENTRIES = [
     ),
     KnowledgeEntry("draft", "草稿条目", "尚未发布的内容。", SOURCE, status="draft"),
 ]
-
-
-@pytest.fixture(scope="module")
-def encoder() -> Encoder:
-    model_dir = load_settings().model_dir
-    if not (model_dir / "modules.json").exists():
-        pytest.fail(f"embedding model not built in {model_dir}: run `make setup` (or `hotline model build`)")
-    return Encoder(model_dir)
 
 
 @pytest.fixture(scope="module")

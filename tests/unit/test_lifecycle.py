@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.unit.ticket_backends import *  # noqa: F403
 from tests.unit.ticket_backends import FakeClock, complaint
 from tickets.errors import IllegalTransition, InvalidOperation, NotAssigned, WorkOrderNotFound
 from tickets.lifecycle import WorkOrderLifecycle

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.ticket_backends import *  # noqa: F403
 from tests.unit.ticket_backends import FakeClock, complaint
 from tickets.lifecycle import WorkOrderLifecycle
 from tickets.redaction import REDACTED

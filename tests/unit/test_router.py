@@ -7,14 +7,7 @@ import yaml
 
 from routing.router import Router
 
-CITY_DIR = Path(__file__).resolve().parents[2] / "cities" / "jiaozuo"
 HOTLINE_CENTRE = "市12345政务服务便民热线中心"
-
-
-@pytest.fixture(scope="module")
-def router() -> Router:
-    # Rules only: these tests pin the keyword rules, whatever model var/ holds.
-    return Router.from_city_dir(CITY_DIR, model_path=None)
 
 
 @pytest.mark.parametrize(
@@ -50,8 +43,8 @@ def router() -> Router:
         ("电梯年检标志过期了，担心不安全", "市市场监管局"),
     ],
 )
-def test_routes_common_matters(router: Router, text: str, department: str) -> None:
-    decision = router.route(text)
+def test_routes_common_matters(rules_router: Router, text: str, department: str) -> None:
+    decision = rules_router.route(text)
     assert decision.department == department, decision
     assert not decision.needs_review, decision
     assert 0.0 < decision.score <= 1.0
@@ -59,36 +52,36 @@ def test_routes_common_matters(router: Router, text: str, department: str) -> No
     assert decision.candidates[0] == (decision.department, decision.score, decision.reason)
 
 
-def test_reason_names_rules_and_keywords(router: Router) -> None:
-    decision = router.route("楼下烧烤噪音扰民")
+def test_reason_names_rules_and_keywords(rules_router: Router) -> None:
+    decision = rules_router.route("楼下烧烤噪音扰民")
     assert decision.reason.startswith("rule:")
     assert "noise" in decision.reason and "bbq_fumes" in decision.reason
     for keyword in ("噪音", "烧烤", "扰民"):
         assert keyword in decision.reason
 
 
-def test_district_sets_local_government_only_for_local_matters(router: Router) -> None:
+def test_district_sets_local_government_only_for_local_matters(rules_router: Router) -> None:
     # Power cuts are the utility's alone; a property-management matter is co-handled (属地, 双重交办).
-    outage = router.route("山阳区焦东路附近停电了")
+    outage = rules_router.route("山阳区焦东路附近停电了")
     assert outage.department == "国网焦作供电公司"
     assert outage.district == "山阳区"
     assert outage.local_government is None
     assert outage.assignees == ["国网焦作供电公司"]
-    lift = router.route("山阳区有个小区物业不管事，电梯坏了一个月")
+    lift = rules_router.route("山阳区有个小区物业不管事，电梯坏了一个月")
     assert lift.department == "市住房城乡建设局"
     assert lift.local_government == "山阳区人民政府"
     assert lift.assignees == ["市住房城乡建设局", "山阳区人民政府"]
 
 
-def test_explicit_district_wins_and_is_canonicalised(router: Router) -> None:
-    decision = router.route("小区门口的垃圾没人清运", district="孟州")
+def test_explicit_district_wins_and_is_canonicalised(rules_router: Router) -> None:
+    decision = rules_router.route("小区门口的垃圾没人清运", district="孟州")
     assert decision.district == "孟州市"
     assert decision.local_government == "孟州市人民政府"
     assert decision.department == "市城管局"
 
 
-def test_nothing_matched_with_district_goes_to_local_government(router: Router) -> None:
-    decision = router.route("温县城关这边有个事情想反映一下")
+def test_nothing_matched_with_district_goes_to_local_government(rules_router: Router) -> None:
+    decision = rules_router.route("温县城关这边有个事情想反映一下")
     assert decision.department == "温县人民政府"
     assert decision.local_government == "温县人民政府"
     assert decision.needs_review is True
@@ -97,47 +90,47 @@ def test_nothing_matched_with_district_goes_to_local_government(router: Router) 
     assert decision.reason.startswith("fallback:")
 
 
-def test_nothing_matched_without_district_goes_to_hotline_centre(router: Router) -> None:
+def test_nothing_matched_without_district_goes_to_hotline_centre(rules_router: Router) -> None:
     for text in ("我想反映一个问题", "", "   "):
-        decision = router.route(text)
+        decision = rules_router.route(text)
         assert decision.department == HOTLINE_CENTRE
         assert decision.local_government is None
         assert decision.needs_review is True
 
 
-def test_specific_phrase_beats_contained_generic_keyword(router: Router) -> None:
+def test_specific_phrase_beats_contained_generic_keyword(rules_router: Router) -> None:
     # 电梯年检 (market supervision) contains 电梯 (property management); only the longer counts.
-    decision = router.route("电梯年检过期")
+    decision = rules_router.route("电梯年检过期")
     assert [c[0] for c in decision.candidates] == ["市市场监管局"]
 
 
-def test_ambiguous_request_is_flagged_and_lists_candidates(router: Router) -> None:
-    decision = router.route("学校门口的医院")
+def test_ambiguous_request_is_flagged_and_lists_candidates(rules_router: Router) -> None:
+    decision = rules_router.route("学校门口的医院")
     assert decision.needs_review is True
     assert {c[0] for c in decision.candidates} == {"市教育局", "市卫生健康委"}
     scores = [c[1] for c in decision.candidates]
     assert scores == sorted(scores, reverse=True)
 
 
-def test_more_evidence_gives_higher_score(router: Router) -> None:
-    weak = router.route("有噪音")
-    strong = router.route("夜里烧烤噪音扰民，广场舞大喇叭也很吵")
+def test_more_evidence_gives_higher_score(rules_router: Router) -> None:
+    weak = rules_router.route("有噪音")
+    strong = rules_router.route("夜里烧烤噪音扰民，广场舞大喇叭也很吵")
     assert weak.department == strong.department == "市城管局"
     assert strong.score > weak.score
 
 
-def test_candidates_at_most_three(router: Router) -> None:
-    decision = router.route("物业不管垃圾，电梯停运，停水停电停气，公交也不来")
+def test_candidates_at_most_three(rules_router: Router) -> None:
+    decision = rules_router.route("物业不管垃圾，电梯停运，停水停电停气，公交也不来")
     assert 1 <= len(decision.candidates) <= 3
 
 
-def test_full_width_text_is_normalised(router: Router) -> None:
-    assert router.route("ＡＢＣ超市卖假货").department == "市市场监管局"
+def test_full_width_text_is_normalised(rules_router: Router) -> None:
+    assert rules_router.route("ＡＢＣ超市卖假货").department == "市市场监管局"
 
 
-def test_rule_with_unknown_department_is_rejected(tmp_path: Path) -> None:
+def test_rule_with_unknown_department_is_rejected(tmp_path: Path, city_dir: Path) -> None:
     for name in ("city.yaml", "departments.yaml"):
-        (tmp_path / name).write_text((CITY_DIR / name).read_text(encoding="utf-8"), encoding="utf-8")
+        (tmp_path / name).write_text((city_dir / name).read_text(encoding="utf-8"), encoding="utf-8")
     rules = {
         "fallback_department": HOTLINE_CENTRE,
         "rules": [{"id": "x", "department": "火星管理局", "keywords": ["火星"]}],
@@ -147,11 +140,11 @@ def test_rule_with_unknown_department_is_rejected(tmp_path: Path) -> None:
         Router.from_city_dir(tmp_path, model_path=None)
 
 
-def test_every_rule_file_entry_resolves(router: Router) -> None:
-    ids = [rule.id for rule in router.rules]
+def test_every_rule_file_entry_resolves(rules_router: Router) -> None:
+    ids = [rule.id for rule in rules_router.rules]
     assert len(ids) >= 25 and len(ids) == len(set(ids))
-    for rule in router.rules:
-        assert router.directory.department(rule.department) is not None
+    for rule in rules_router.rules:
+        assert rules_router.directory.department(rule.department) is not None
 
 
 @pytest.mark.parametrize(
@@ -164,8 +157,8 @@ def test_every_rule_file_entry_resolves(router: Router) -> None:
         ("电梯坏了，有人被困在里面", "城乡建设/物业管理/电梯故障", "特急"),
     ],
 )
-def test_decision_names_matter_and_tier(router: Router, text: str, matter: str, tier: str) -> None:
-    decision = router.route(text)
+def test_decision_names_matter_and_tier(rules_router: Router, text: str, matter: str, tier: str) -> None:
+    decision = rules_router.route(text)
     assert decision.matter == matter
     assert decision.matter_path == tuple(matter.split("/"))
     assert decision.tier == tier
@@ -180,16 +173,16 @@ def test_decision_names_matter_and_tier(router: Router, text: str, matter: str, 
         ("家里停电了", "95598"),
     ],
 )
-def test_parallel_hotline_matters_flag_transfer(router: Router, text: str, hotline: str) -> None:
-    assert router.route(text).transfer_to == hotline
+def test_parallel_hotline_matters_flag_transfer(rules_router: Router, text: str, hotline: str) -> None:
+    assert rules_router.route(text).transfer_to == hotline
 
 
-def test_ordinary_matter_has_no_transfer(router: Router) -> None:
-    assert router.route("路边垃圾没人清理").transfer_to is None
+def test_ordinary_matter_has_no_transfer(rules_router: Router) -> None:
+    assert rules_router.route("路边垃圾没人清理").transfer_to is None
 
 
-def test_emergency_is_flagged_on_the_decision(router: Router) -> None:
-    decision = router.route("楼下饭店着火了，烟很大")
+def test_emergency_is_flagged_on_the_decision(rules_router: Router) -> None:
+    decision = rules_router.route("楼下饭店着火了，烟很大")
     assert decision.emergency is not None and decision.emergency.number == "119"
     assert decision.transfer_to == "119"
     assert decision.tier == "特急"

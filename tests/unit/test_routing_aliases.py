@@ -8,14 +8,6 @@ import yaml
 from routing.aliases import LOCAL_LABEL, AliasTable
 from routing.directory import CityDirectory
 
-CITY_DIR = Path(__file__).resolve().parents[2] / "cities" / "jiaozuo"
-ALIASES = CITY_DIR / "aliases"
-
-
-@pytest.fixture(scope="module")
-def directory() -> CityDirectory:
-    return CityDirectory.load(CITY_DIR)
-
 
 @pytest.mark.parametrize(
     "name, department",
@@ -31,8 +23,8 @@ def directory() -> CityDirectory:
         ("药监局", "市市场监管局"),
     ],
 )
-def test_beijing_department_names(directory: CityDirectory, name: str, department: str) -> None:
-    table = AliasTable.load(directory, ALIASES / "msga_beijing_departments.yaml")
+def test_beijing_department_names(directory: CityDirectory, city_dir: Path, name: str, department: str) -> None:
+    table = AliasTable.load(directory, city_dir / "aliases" / "msga_beijing_departments.yaml")
     assert table.resolve(name) == department
 
 
@@ -50,13 +42,13 @@ def test_beijing_department_names(directory: CityDirectory, name: str, departmen
         ("金融", "市金融工作局"),
     ],
 )
-def test_message_domains(directory: CityDirectory, domain: str, department: str) -> None:
-    table = AliasTable.load(directory, ALIASES / "msga_domains.yaml")
+def test_message_domains(directory: CityDirectory, city_dir: Path, domain: str, department: str) -> None:
+    table = AliasTable.load(directory, city_dir / "aliases" / "msga_domains.yaml")
     assert table.resolve(domain) == department
 
 
-def test_null_and_unknown_names_do_not_resolve(directory: CityDirectory) -> None:
-    table = AliasTable.load(directory, ALIASES / "msga_domains.yaml")
+def test_null_and_unknown_names_do_not_resolve(directory: CityDirectory, city_dir: Path) -> None:
+    table = AliasTable.load(directory, city_dir / "aliases" / "msga_domains.yaml")
     assert table.resolve("海关总署") is None and table.knows("海关总署")
     assert table.resolve("火星事务") is None and not table.knows("火星事务")
     assert table.resolve("") is None
@@ -69,8 +61,8 @@ def test_directory_names_work_without_a_table(directory: CityDirectory) -> None:
     assert table.resolve("kind:医保") == "市医保局"
 
 
-def test_every_alias_file_resolves(directory: CityDirectory) -> None:
-    for path in sorted(ALIASES.glob("*.yaml")):
+def test_every_alias_file_resolves(directory: CityDirectory, city_dir: Path) -> None:
+    for path in sorted((city_dir / "aliases").glob("*.yaml")):
         AliasTable.load(directory, path)  # raises on a target not in the directory
 
 

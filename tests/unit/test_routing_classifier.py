@@ -11,17 +11,10 @@ from routing.router import Router
 from routing.training import load_examples, train_classifier
 from tests.unit.routing_fakes import fake_embed
 
-CITY_DIR = Path(__file__).resolve().parents[2] / "cities" / "jiaozuo"
-
 
 @pytest.fixture(scope="module")
-def rules_router() -> Router:
-    return Router.from_city_dir(CITY_DIR, model_path=None)
-
-
-@pytest.fixture(scope="module")
-def classifier(rules_router: Router) -> RoutingClassifier:
-    return train_classifier(load_examples(CITY_DIR, rules_router.directory), fake_embed, rules_router)
+def classifier(rules_router: Router, city_dir: Path) -> RoutingClassifier:
+    return train_classifier(load_examples(city_dir, rules_router.directory), fake_embed, rules_router)
 
 
 @pytest.fixture(scope="module")
@@ -29,12 +22,12 @@ def router(rules_router: Router, classifier: RoutingClassifier) -> Router:
     return rules_router.with_classifier(classifier, fake_embed)
 
 
-def test_examples_cover_every_department_fifteen_times(rules_router: Router) -> None:
-    counts = Counter(r.department for r in load_examples(CITY_DIR, rules_router.directory))
+def test_examples_cover_every_department_fifteen_times(rules_router: Router, city_dir: Path) -> None:
+    counts = Counter(r.department for r in load_examples(city_dir, rules_router.directory))
     for department in rules_router.directory.departments:
         label = LOCAL_LABEL if department.is_local_government else department.name
         assert counts[label] >= 15, label
-    texts = [r.text for r in load_examples(CITY_DIR)]
+    texts = [r.text for r in load_examples(city_dir)]
     assert len(texts) == len(set(texts))
 
 
@@ -52,19 +45,19 @@ def test_calibration_is_monotone(classifier: RoutingClassifier) -> None:
     assert values == sorted(values) and all(0.0 <= v <= 1.0 for v in values)
 
 
-def test_save_and_load_round_trip(classifier: RoutingClassifier, tmp_path: Path) -> None:
+def test_save_and_load_round_trip(classifier: RoutingClassifier, rules_router: Router, tmp_path: Path) -> None:
     path = tmp_path / "model.json"
     classifier.save(path)
     loaded = RoutingClassifier.load(path)
     text = "宽带老是掉线"
     assert loaded.predict(text, fake_embed).ranked()[0][0] == classifier.predict(text, fake_embed).ranked()[0][0]
-    router = Router.from_city_dir(CITY_DIR, model_path=None).with_classifier(loaded, fake_embed)
+    router = rules_router.with_classifier(loaded, fake_embed)
     assert router.route(text).department == "市通信管理办"
 
 
-def test_router_without_model_file_raises_when_asked_explicitly(tmp_path: Path) -> None:
+def test_router_without_model_file_raises_when_asked_explicitly(tmp_path: Path, city_dir: Path) -> None:
     with pytest.raises(FileNotFoundError):
-        Router.from_city_dir(CITY_DIR, model_path=tmp_path / "missing.json")
+        Router.from_city_dir(city_dir, model_path=tmp_path / "missing.json")
 
 
 def test_fused_decision_explains_itself(router: Router) -> None:

@@ -17,7 +17,6 @@ from routing.history import map_records
 from routing.training import is_history
 from tests.unit.routing_fakes import fake_embed
 
-CITY_DIR = Path(__file__).resolve().parents[2] / "cities" / "jiaozuo"
 # A tiny synthetic set with foreign department names, written for this test.
 TEMPLATES = {
     "燃气公司A": ["天然气{}停了", "燃气表{}走得快", "{}没有燃气了"],
@@ -62,9 +61,9 @@ def test_split_is_stable_and_roughly_proportional() -> None:
     assert [in_train_part(t, 0.5) for t in texts] == [in_train_part(t, 0.5) for t in texts]
 
 
-def test_metrics_table_and_plot(dataset: tuple[Path, Path], tmp_path: Path) -> None:
+def test_metrics_table_and_plot(dataset: tuple[Path, Path], city_dir: Path, tmp_path: Path) -> None:
     data, aliases = dataset
-    result = run_routing_eval(data, "q", "dept", CITY_DIR, fake_embed, aliases, 0.5, False, tmp_path / "out")
+    result = run_routing_eval(data, "q", "dept", city_dir, fake_embed, aliases, 0.5, False, tmp_path / "out")
     assert result.rows == 73 and result.skipped == {"empty": 0, "unmapped:外星局": 1}
     assert result.train_size + result.test_size == 72
     router = result.metrics["router"]
@@ -76,8 +75,8 @@ def test_metrics_table_and_plot(dataset: tuple[Path, Path], tmp_path: Path) -> N
     assert json.loads(Path(result.files["json"]).read_text(encoding="utf-8"))["test_size"] == result.test_size
 
 
-def test_answers_of_training_rows_only_become_auxiliary_records() -> None:
-    table = AliasTable(CityDirectory.load(CITY_DIR), {"城市管理委": "kind:城管"})
+def test_answers_of_training_rows_only_become_auxiliary_records(directory: CityDirectory) -> None:
+    table = AliasTable(directory, {"城市管理委": "kind:城管"})
     rows = [{"q": f"{place}路灯坏了", "answer": f"{place}路灯由城管维修", "dept": "城市管理委"} for place in PLACES]
     records, _ = map_records(rows, "q", "dept", table, "set")
     train = [r for r in records if in_train_part(r.text, 0.5)]

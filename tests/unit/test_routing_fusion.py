@@ -14,7 +14,6 @@ from routing.router import Router
 from routing.training import EmbeddingCache, OutOfFold, calibration_set, fit_rule_weight
 from tests.unit.routing_fakes import fake_embed
 
-CITY_DIR = Path(__file__).resolve().parents[2] / "cities" / "jiaozuo"
 RULE = [("A", 0.9, "rule:a keywords=x")]
 
 
@@ -44,8 +43,8 @@ def test_calibration_uses_history_when_there_is_enough() -> None:
     assert len(calibration_set(examples + _history(True, n=3), 10)) == 8
 
 
-def test_router_uses_the_fitted_weight_when_the_model_has_one() -> None:
-    router = Router.from_city_dir(CITY_DIR, model_path=None)
+def test_router_uses_the_fitted_weight_when_the_model_has_one(rules_router: Router) -> None:
+    router = rules_router
     assert router.effective_rule_weight == router.rule_weight
     fitted = router.with_classifier(SimpleNamespace(rule_weight=0.05), fake_embed)
     assert fitted.effective_rule_weight == 0.05
@@ -53,8 +52,8 @@ def test_router_uses_the_fitted_weight_when_the_model_has_one() -> None:
     assert unfitted.effective_rule_weight == router.rule_weight
 
 
-def test_rule_candidates_match_routing() -> None:
-    router = Router.from_city_dir(CITY_DIR, model_path=None)
+def test_rule_candidates_match_routing(rules_router: Router) -> None:
+    router = rules_router
     text = "楼下烧烤噪音扰民"
     assert router.rule_candidates(text)[0][0] == router.route(text).department == "市城管局"
     assert router.rule_candidates("我想反映一个问题") == []

@@ -11,7 +11,6 @@ from routing.aliases import LOCAL_LABEL, AliasTable
 from routing.directory import CityDirectory
 from routing.history import append_history, detect_format, load_history, map_records, read_rows
 
-CITY_DIR = Path(__file__).resolve().parents[2] / "cities" / "jiaozuo"
 ROWS = [
     {"内容": "小区门口的下水道堵了，污水冒到路上", "承办单位": "城管委"},
     {"内容": "公司三个月没发工资", "承办单位": "人社局"},
@@ -22,12 +21,12 @@ ROWS = [
 
 
 @pytest.fixture()
-def table(tmp_path: Path) -> AliasTable:
+def table(tmp_path: Path, directory: CityDirectory) -> AliasTable:
     path = tmp_path / "aliases.yaml"
     path.write_text(
         yaml.safe_dump({"aliases": {"城管委": "kind:城管", "海关": None}}, allow_unicode=True), encoding="utf-8"
     )
-    return AliasTable.load(CityDirectory.load(CITY_DIR), path)
+    return AliasTable.load(directory, path)
 
 
 def _write_csv(path: Path) -> None:

@@ -9,17 +9,10 @@ from routing.aliases import LOCAL_LABEL
 from routing.directory import CityDirectory
 from routing.taxonomy import MatterTaxonomy
 
-CITY_DIR = Path(__file__).resolve().parents[2] / "cities" / "jiaozuo"
-
 
 @pytest.fixture(scope="module")
-def directory() -> CityDirectory:
-    return CityDirectory.load(CITY_DIR)
-
-
-@pytest.fixture(scope="module")
-def taxonomy(directory: CityDirectory) -> MatterTaxonomy:
-    return MatterTaxonomy.load(CITY_DIR, directory)
+def taxonomy(city_dir: Path, directory: CityDirectory) -> MatterTaxonomy:
+    return MatterTaxonomy.load(city_dir, directory)
 
 
 def test_every_department_owns_a_matter(directory: CityDirectory, taxonomy: MatterTaxonomy) -> None:

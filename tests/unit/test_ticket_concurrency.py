@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 
 from sqlalchemy import delete
 
-from tests.unit.ticket_backends import *  # noqa: F403
 from tests.unit.ticket_backends import FakeClock, complaint
 from tickets.intake import file_work_order
 from tickets.models import WorkOrderCounter

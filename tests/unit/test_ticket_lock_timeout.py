@@ -10,7 +10,6 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 import tickets.store as store_module
-from tests.unit.ticket_backends import *  # noqa: F403
 from tests.unit.ticket_backends import complaint
 from tickets.store import TicketStore
 

@@ -11,7 +11,6 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from tests.unit.ticket_backends import *  # noqa: F403
 from tests.unit.ticket_backends import FakeClock, complaint
 from tickets.errors import InvalidOperation, WorkOrderNotFound
 from tickets.handoffs import HandoffQueue

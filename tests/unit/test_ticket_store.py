@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.ticket_backends import *  # noqa: F403  (db_url, store, clock … on both backends)
 from tests.unit.ticket_backends import FakeClock, complaint
 from tickets.models import AppendOnlyError, WorkOrderEvent
 from tickets.status import (
@@ -209,13 +208,14 @@ def test_views_are_frozen_plain_dataclasses(store: TicketStore) -> None:
     assert type(order).__module__ == "tickets.store"
 
 
-def test_composition_roots_pass_the_city_prefix_and_time_limits(tmp_path: Path, monkeypatch, clock) -> None:
+def test_composition_roots_pass_the_city_prefix_and_time_limits(
+    tmp_path: Path, city_dir: Path, monkeypatch, clock
+) -> None:
     """tickets/ does not read the settings: the web app's and the action server's stores get the
     configured city's prefix and time limits from their composition roots."""
     from actions import services
     from webapp import deps
 
-    city_dir = Path(__file__).resolve().parents[2] / "cities" / "jiaozuo"
     monkeypatch.setenv("HOTLINE_CITY_DIR", str(city_dir))
     monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
     for module in (deps, services):
