@@ -9,14 +9,14 @@ answers honestly and the call finishes (or fails) in its thread without holding 
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache, partial
 from typing import TypeVar
 
+from actions import services
+
 T = TypeVar("T")
-DEFAULT_DEADLINE_SECONDS = 5.0
 WORKERS = 8
 
 
@@ -27,7 +27,7 @@ def _pool() -> ThreadPoolExecutor:
 
 def deadline_seconds() -> float:
     """HOTLINE_DB_DEADLINE_SECONDS (default 5): how long a caller's turn waits for the database."""
-    return float(os.environ.get("HOTLINE_DB_DEADLINE_SECONDS", DEFAULT_DEADLINE_SECONDS))
+    return services.settings().db_deadline_seconds
 
 
 async def off_loop(function: Callable[..., T], *args: object, **kwargs: object) -> T:

@@ -27,7 +27,7 @@ from sanic.response import HTTPResponse
 
 from hotline.logging_config import configure_logging
 from hotline.processes import UMASK
-from hotline.settings import load_settings
+from settings import SettingsError, load_settings
 
 logger = logging.getLogger(__name__)
 OPEN_PATHS = frozenset({"/health"})
@@ -61,13 +61,17 @@ async def _internal_error(request: Request, exception: Exception) -> HTTPRespons
 
 
 def main() -> None:
+    try:
+        settings = load_settings()  # checked before anything starts
+    except SettingsError as error:
+        sys.exit(str(error))
     parser = argparse.ArgumentParser(description="12345 hotline action server")
-    parser.add_argument("--port", type=int, default=5055)
-    parser.add_argument("--host", default=os.environ.get("SANIC_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=settings.action_port, help="default: HOTLINE_ACTION_PORT")
+    parser.add_argument("--host", default=settings.action_host, help="default: SANIC_HOST")
     args = parser.parse_args()
     os.umask(UMASK)
-    configure_logging("action_server")
-    token = load_settings().action_token
+    configure_logging("action_server", settings.log_level)
+    token = settings.action_token
     if not token:
         sys.exit("HOTLINE_ACTION_TOKEN is not set: the action server accepts only calls carrying it")
     from actions import services  # after logging is configured: it loads the model and index

@@ -1,21 +1,22 @@
-"""The domain objects the actions share, created once per action-server process."""
+"""The domain objects the actions share, created once per action-server process.
+
+Composition root of the action server: the only place on this side that reads the settings
+(:func:`settings`, once per process) and builds domain objects from them.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import threading
 import time
 from functools import lru_cache
-from pathlib import Path
 
 from hotline.privacy import install_log_masking
-from hotline.settings import load_settings
 from knowledge_base.index_manager import ReloadingSearcher
 from routing import paths as routing_paths
 from routing.directory import CityDirectory
 from routing.router import Router
+from settings import Settings, load_settings
 from tickets.intake import file_work_order
 from tickets.outbox import Outbox
 from tickets.store import TicketStore
@@ -25,34 +26,52 @@ logger = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
+def settings() -> Settings:
+    """This process's settings, read once (actions/serve.py checks them at start-up)."""
+    return load_settings()
+
+
+@lru_cache(maxsize=1)
 def directory() -> CityDirectory:
-    return CityDirectory.load(load_settings().city_dir)
+    return CityDirectory.load(settings().city_dir)
 
 
 @lru_cache(maxsize=1)
 def router() -> Router:
-    """Rules, plus the trained routing model under var/routing/ when there is one."""
-    settings = load_settings()
-    model_path = routing_paths.default_model_path(settings.var_dir)
-    return Router.from_city_dir(settings.city_dir, model_path, settings.model_dir, model_optional=True)
+    """Rules, plus the trained routing model in the routing directory when there is one."""
+    config = settings()
+    return Router.from_city_dir(
+        config.city_dir,
+        routing_paths.model_path(config.routing_dir),
+        config.model_dir,
+        model_optional=True,
+        encoder_engine=config.routing_encoder,
+        max_seq_length=config.onnx_max_tokens,
+        directory=directory(),
+    )
 
 
 @lru_cache(maxsize=1)
 def ticket_store() -> TicketStore:
-    settings = load_settings()
+    config = settings()
     return TicketStore(
-        settings.database_url,
+        config.database_url,
         prefix=directory().ticket_prefix,
-        time_limits=TimeLimits.for_city(settings.city_dir),
+        time_limits=TimeLimits.for_city(config.city_dir),
     )
 
 
 @lru_cache(maxsize=1)
 def searcher() -> ReloadingSearcher:
     """The knowledge searcher; a newly built index is picked up within HOTLINE_INDEX_RELOAD_SECONDS (5)."""
-    settings = load_settings()
-    interval = float(os.environ.get("HOTLINE_INDEX_RELOAD_SECONDS", "5"))
-    return ReloadingSearcher(settings.index_dir, settings.model_dir, interval=interval)
+    config = settings()
+    return ReloadingSearcher(
+        config.index_dir,
+        config.model_dir,
+        interval=config.index_reload_seconds,
+        engine=config.encoder,
+        max_seq_length=config.onnx_max_tokens,
+    )
 
 
 @lru_cache(maxsize=1)
@@ -60,15 +79,9 @@ def outbox() -> Outbox:
     """Work orders written before the database took them: HOTLINE_OUTBOX_DIR, else a folder of
     var/outbox/ named after the database, so an outbox is only ever delivered to its own database
     (a test's action server never files into the real one, nor the other way round)."""
-    settings = load_settings()
-    configured = os.environ.get("HOTLINE_OUTBOX_DIR")
-    if configured:
-        return Outbox(Path(configured))
-    database = hashlib.sha256(settings.database_url.encode("utf-8")).hexdigest()[:16]
-    return Outbox(settings.var_dir / "outbox" / database)
+    return Outbox(settings().outbox_dir)
 
 
-OUTBOX_INTERVAL_SECONDS = 10.0
 _delivery_started = threading.Event()
 
 
@@ -94,7 +107,7 @@ def start_outbox_delivery() -> None:
     if _delivery_started.is_set():
         return
     _delivery_started.set()
-    interval = float(os.environ.get("HOTLINE_OUTBOX_INTERVAL_SECONDS", OUTBOX_INTERVAL_SECONDS))
+    interval = settings().outbox_interval_seconds
     threading.Thread(target=_deliver_forever, args=(interval,), name="outbox", daemon=True).start()
 
 

@@ -27,7 +27,6 @@ tested (tests/unit/test_kill_test.py); the process machinery follows.
 
 from __future__ import annotations
 
-import contextlib
 import glob
 import json
 import os
@@ -41,7 +40,7 @@ import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
@@ -554,27 +553,28 @@ class Stack:
             rasa_server,
             web_app,
         )
-        from hotline.settings import load_settings
+        from settings import Settings, load_settings
 
         self.workdir = workdir
         self.outbox_dir = workdir / "outbox"
         settings = load_settings()  # the project's built artefacts; everything written goes to workdir
+        started = Settings.from_values(var_dir=workdir / "var", log_level=settings.log_level)  # logging configs
         env = {
-            "HOTLINE_VAR_DIR": str(workdir / "var"),
+            "HOTLINE_VAR_DIR": str(started.var_dir),
             "HOTLINE_MODEL_DIR": str(settings.model_dir),
             "HOTLINE_INDEX_DIR": str(settings.index_dir),
-            "HOTLINE_ROUTING_DIR": os.environ.get("HOTLINE_ROUTING_DIR") or str(settings.var_dir / "routing"),
+            "HOTLINE_ROUTING_DIR": str(settings.routing_dir),
             "HOTLINE_DATABASE_URL": database_url,
             "HOTLINE_OUTBOX_DIR": str(self.outbox_dir),
             "HOTLINE_CHAT_RATE": "100000/60",  # every caller of this harness comes from 127.0.0.1
         }
         action_port, rasa_port, web_port = free_port(), free_port(), free_port()
-        with _environment(HOTLINE_VAR_DIR=env["HOTLINE_VAR_DIR"]):  # logging configs of our own, not var/logging
-            self.specs = {
-                ACTION: action_server(action_port, env),
-                RASA: rasa_server(rasa_port, action_port, workdir / "tracker.db", env),
-                WEB: web_app(web_port, rasa_port, env),
-            }
+        tracker = workdir / "tracker.db"
+        self.specs = {
+            ACTION: action_server(action_port, env),
+            RASA: rasa_server(rasa_port, action_port, tracker, env, model=settings.rasa_model, settings=started),
+            WEB: web_app(web_port, rasa_port, env, settings=started),
+        }
         self.web_url = f"http://127.0.0.1:{web_port}"
         self.supervisor = Supervisor(workdir / "logs")
         self.processes: dict[str, subprocess.Popen] = {}
@@ -607,21 +607,6 @@ class Stack:
 
     def stop(self) -> None:
         self.supervisor.stop_all()
-
-
-@contextlib.contextmanager
-def _environment(**values: str) -> Iterator[None]:
-    """Set environment variables of this process for a moment."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 class Database:
@@ -840,9 +825,10 @@ class KillTestConfig:
 
 def run_kill_test(config: KillTestConfig, progress: Callable[[int, int, int], None] | None = None) -> dict:
     """Run the whole test; the report (also written to ``config.out`` as JSON when given)."""
-    from hotline.processes import RASA_BIN, RASA_MODEL, process_secrets
+    from hotline.processes import RASA_BIN, process_secrets
+    from settings import load_settings
 
-    if not RASA_BIN.exists() or not RASA_MODEL.exists():
+    if not RASA_BIN.exists() or not load_settings().rasa_model.exists():
         raise RuntimeError("Rasa environment or trained model missing: run `make setup` first")
     workdir = config.workdir or Path(tempfile.mkdtemp(prefix=f"hotline-kill-{config.database}-"))
     workdir.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,6 @@ file and the model live in a scratch folder under var/.
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -90,7 +89,9 @@ def train_nlu_with_history(
         "--fixed-model-name",
         name,
     ]
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
+    from hotline.processes import child_environment
+
+    env = child_environment(RASA_TELEMETRY_ENABLED="false")
     # Rasa prints its progress on stdout; keep stdout free for `--json`.
     subprocess.run(command, cwd=project_root, check=True, env=env, stdout=sys.stderr)
     return out_dir / f"{name}.tar.gz"

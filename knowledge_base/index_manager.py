@@ -44,7 +44,10 @@ class ReloadingSearcher:
         interval: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
         background: bool = True,
+        engine: str | None = None,
+        max_seq_length: int | None = None,
     ) -> None:
+        """``engine`` and ``max_seq_length``: how the encoder runs the model (knowledge_base.encoder.Encoder)."""
         self.index_dir = Path(index_dir)
         self.interval = interval
         self.background = background
@@ -52,7 +55,7 @@ class ReloadingSearcher:
         self._stamp = self._meta_stamp()
         kb, meta = load_index(self.index_dir)
         self.generation = meta.get("generation")
-        self._searcher = KnowledgeSearcher(kb, Encoder(model_dir), thresholds)
+        self._searcher = KnowledgeSearcher(kb, Encoder(model_dir, engine, max_seq_length), thresholds)
         self._checked = clock()
         self._lock = threading.Lock()
         self._loading = False

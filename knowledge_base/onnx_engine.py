@@ -14,8 +14,9 @@ once to ONNX and cached next to it, in ``<model folder>.onnx/``:
 
 The engine tokenises with the folder's own ``tokenizer.json`` (the same normaliser the reference
 engine uses), sorts texts by token count so each batch pads little, truncates to
-``max_seq_length`` tokens and runs with one intra-op thread per available core. Nothing here is
-committed: the cache lives under ``var/`` like the model folder it is derived from.
+``max_seq_length`` tokens (``HOTLINE_ONNX_MAX_TOKENS``, passed in by the caller; default 512) and
+runs with one intra-op thread per available core. Nothing here is committed: the cache lives
+under ``var/`` like the model folder it is derived from.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from knowledge_base.embedding_model import PASSAGE_PROMPT, QUERY_PROMPT
 
 PRECISIONS = ("fp32", "int8")
 DEFAULT_MAX_SEQ_LENGTH = 512
-MAX_SEQ_ENV = "HOTLINE_ONNX_MAX_TOKENS"
 OPSET = 17
 FORMAT_VERSION = 2  # bump when the export or quantisation recipe changes
 
@@ -228,7 +228,7 @@ class OnnxEngine:
         model_dir = Path(model_dir)
         self.precision = precision
         path = ensure_onnx(model_dir, precision)
-        self.max_seq_length = int(max_seq_length or os.environ.get(MAX_SEQ_ENV) or DEFAULT_MAX_SEQ_LENGTH)
+        self.max_seq_length = int(max_seq_length or DEFAULT_MAX_SEQ_LENGTH)
         self.batch_size = batch_size
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or available_cores()

@@ -112,11 +112,20 @@ class KnowledgeSearcher:
         self.thresholds = thresholds or load_thresholds()
 
     @classmethod
-    def open(cls, index_dir: Path, model_dir: Path, thresholds: Thresholds | None = None) -> KnowledgeSearcher:
+    def open(
+        cls,
+        index_dir: Path,
+        model_dir: Path,
+        thresholds: Thresholds | None = None,
+        engine: str | None = None,
+        max_seq_length: int | None = None,
+    ) -> KnowledgeSearcher:
+        """The index saved in ``index_dir``, searched with the e5 model of ``model_dir`` run by
+        ``engine`` (knowledge_base.encoder.Encoder)."""
         from knowledge_base.index_files import load_index
 
         kb, _ = load_index(index_dir)
-        return cls(kb, Encoder(model_dir), thresholds)
+        return cls(kb, Encoder(model_dir, engine, max_seq_length), thresholds)
 
     def search(self, question: str, top_k: int = 5, on: date | None = None, region: str | None = None) -> list[Hit]:
         """Best entries for `question` on day `on` (default today), optionally for one region.

@@ -1,25 +1,27 @@
-"""Locations of the routing model and the imported history under a var directory.
+"""Files of the routing model and the imported history inside the routing directory.
 
-The var directory is passed in by the composition roots (actions/services.py, the CLI), which
-take it from hotline.settings: routing/ does not import the hotline package.
+The directory (``HOTLINE_ROUTING_DIR``, default ``<var>/routing``) is passed in by the composition
+roots (actions/services.py, the CLI), which take it from the settings: routing/ reads no environment.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-
-def routing_dir(var_dir: Path) -> Path:
-    """``$HOTLINE_ROUTING_DIR`` or ``<var_dir>/routing``."""
-    explicit = os.environ.get("HOTLINE_ROUTING_DIR")
-    return Path(explicit).expanduser().resolve() if explicit else Path(var_dir) / "routing"
+MODEL_FILE = "model.json"
+HISTORY_FILE = "history.jsonl"
 
 
-def default_model_path(var_dir: Path) -> Path:
+def model_path(routing_dir: Path) -> Path:
     """The model's JSON manifest; its arrays are ``model.npz`` beside it (routing.classifier)."""
-    return routing_dir(var_dir) / "model.json"
+    return Path(routing_dir) / MODEL_FILE
 
 
-def default_history_path(var_dir: Path) -> Path:
-    return routing_dir(var_dir) / "history.jsonl"
+def history_path(routing_dir: Path) -> Path:
+    """Past work orders imported by ``hotline tickets import-history``."""
+    return Path(routing_dir) / HISTORY_FILE
+
+
+def embedding_cache_path(routing_dir: Path, engine: str) -> Path:
+    """Embeddings of the training texts, one file per encoder engine (engines differ slightly)."""
+    return Path(routing_dir) / f"embeddings.{engine}.npz"

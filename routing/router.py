@@ -160,20 +160,25 @@ class Router:
         encoder_dir: Path | None = None,
         *,
         model_optional: bool = False,
+        encoder_engine: str | None = None,
+        max_seq_length: int | None = None,
+        directory: CityDirectory | None = None,
     ) -> Router:
         """Build a router from the city directory (rules, taxonomy) and, when given, a trained model.
 
-        ``model_path``: the model's ``model.json`` (with ``model.npz``; routing.paths.default_model_path
-        of the var directory), None for rules only. A missing model raises FileNotFoundError unless
+        ``model_path``: the model's ``model.json`` (with ``model.npz``; routing.paths.model_path of
+        the routing directory), None for rules only. A missing model raises FileNotFoundError unless
         ``model_optional`` (then: rules only, and an old ``model.pkl`` there is ignored with a warning).
-        ``encoder_dir``: the e5 model folder the model's features come from (needed with a model).
+        ``encoder_dir``: the e5 model folder the model's features come from (needed with a model);
+        ``encoder_engine`` and ``max_seq_length``: how to run it (routing.embedding.LazyEmbedder).
+        ``directory``: the city's directory when the caller has loaded it already.
         """
         city_dir = Path(city_dir)
-        directory = CityDirectory.load(city_dir)
+        directory = directory or CityDirectory.load(city_dir)
         config = load_rules_config(city_dir)
         rules = parse_rules(config)
         taxonomy = MatterTaxonomy.load(city_dir, directory) if (city_dir / MATTERS_FILE).exists() else None
-        classifier, embed = _load_classifier(model_path, encoder_dir, model_optional)
+        classifier, embed = _load_classifier(model_path, encoder_dir, model_optional, encoder_engine, max_seq_length)
         fusion = config.get("fusion") or {}
         return cls(
             directory,
@@ -432,7 +437,13 @@ def parse_rules(config: dict[str, Any]) -> list[RoutingRule]:
     ]
 
 
-def _load_classifier(model_path: Path | None, encoder_dir: Path | None, optional: bool) -> tuple[Any, Any]:
+def _load_classifier(
+    model_path: Path | None,
+    encoder_dir: Path | None,
+    optional: bool,
+    engine: str | None = None,
+    max_seq_length: int | None = None,
+) -> tuple[Any, Any]:
     """(classifier, embed) or (None, None) when there is no usable model: rules only."""
     from routing.classifier import RoutingClassifier, model_files
 
@@ -447,7 +458,7 @@ def _load_classifier(model_path: Path | None, encoder_dir: Path | None, optional
         return None, None
     if encoder_dir is None:
         raise ValueError("a routing model needs the e5 model folder its features come from (encoder_dir)")
-    embedder = _embedder(encoder_dir)
+    embedder = _embedder(encoder_dir, engine, max_seq_length)
     if embedder is None:
         return None, None
     try:
@@ -457,10 +468,10 @@ def _load_classifier(model_path: Path | None, encoder_dir: Path | None, optional
         return None, None
 
 
-def _embedder(model_dir: Path) -> Any:
+def _embedder(model_dir: Path, engine: str | None, max_seq_length: int | None) -> Any:
     from routing.embedding import LazyEmbedder
 
-    embedder = LazyEmbedder(model_dir)
+    embedder = LazyEmbedder(model_dir, engine, max_seq_length)
     if not embedder.available():
         logger.warning("routing model found but no embedding model in %s: rules only", embedder.model_dir)
         return None

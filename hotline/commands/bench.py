@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from hotline.commands.common import console, fail
-from hotline.settings import load_settings
+from settings import load_settings
 
 app = typer.Typer(help="Benchmarks", no_args_is_help=True)
 
@@ -54,12 +54,12 @@ def bench_startup(
     from hotline.processes import Supervisor, action_server, rasa_server, web_app
 
     settings = load_settings()
-    supervisor = Supervisor(settings.var_dir / "logs")
+    supervisor = Supervisor(settings.logs_dir)
     started = time.perf_counter()
     try:
         for spec in (
             action_server(action_port, {}),
-            rasa_server(rasa_port, action_port, settings.var_dir / "rasa_tracker.db", {}),
+            rasa_server(rasa_port, action_port, settings.tracker_db, {}),
             web_app(web_port, rasa_port, {}),
         ):
             supervisor.start(spec)
@@ -142,7 +142,7 @@ def bench_kill(
     )
 
     from evaluation.kill_test import KillTestConfig, run_kill_test
-    from hotline.settings import PROJECT_ROOT
+    from settings import PROJECT_ROOT
 
     if database not in ("sqlite", "postgres"):
         fail("--database: sqlite or postgres")

@@ -13,7 +13,7 @@ from typing import Any
 import typer
 
 from hotline.commands.common import console, fail, require_file
-from hotline.settings import load_settings
+from settings import load_settings
 
 
 def _encoder(cache: bool) -> Any:
@@ -21,14 +21,14 @@ def _encoder(cache: bool) -> Any:
 
     settings = load_settings()
     try:
-        encoder = Encoder(settings.model_dir)
+        encoder = Encoder(settings.model_dir, settings.encoder, settings.onnx_max_tokens)
     except ModelNotBuiltError as error:
         fail(str(error))
     if not cache:
         return encoder
     from evaluation.embedding_cache import CachedEncoder
 
-    return CachedEncoder(encoder, settings.var_dir / "cache" / "embeddings")
+    return CachedEncoder(encoder, settings.embedding_cache_dir)
 
 
 def _write(out: Path | None, name: str, doc: dict[str, Any]) -> Path | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from hotline.commands.common import console, fail, require_file
-from hotline.settings import load_settings
+from settings import load_settings
 
 app = typer.Typer(help="The embedding model", no_args_is_help=True)
 

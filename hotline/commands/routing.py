@@ -12,34 +12,31 @@ from pathlib import Path
 import typer
 
 from hotline.commands.common import console, fail
-from hotline.settings import load_settings
+from settings import Settings, load_settings
 
 app = typer.Typer(help="Routing of work orders to departments", no_args_is_help=True)
 
 
-def _embedder():  # noqa: ANN202 - EmbeddingCache, imported lazily (torch is slow to import)
+def _embedder(settings: Settings):  # noqa: ANN202 - EmbeddingCache, imported lazily (torch is slow to import)
     from routing import paths
     from routing.embedding import LazyEmbedder, routing_engine
     from routing.training import EmbeddingCache
 
-    settings = load_settings()
-    embedder = LazyEmbedder(settings.model_dir)
+    embedder = LazyEmbedder(settings.model_dir, settings.routing_encoder, settings.onnx_max_tokens)
     if not embedder.available():
         fail(f"No embedding model in {embedder.model_dir}; run `make setup` (or `hotline model build`).")
     # One cache per engine: engines agree closely but not exactly, and a model is trained on one.
-    return EmbeddingCache(
-        embedder, paths.routing_dir(settings.var_dir) / f"embeddings.{routing_engine(embedder.model_dir)}.npz"
-    )
+    engine = routing_engine(embedder.model_dir, settings.routing_encoder)
+    return EmbeddingCache(embedder, paths.embedding_cache_path(settings.routing_dir, engine))
 
 
-def _train(city_dir: Path, as_json: bool) -> None:
+def _train(settings: Settings, as_json: bool) -> None:
     from routing import paths
     from routing.training import build_model
 
-    var_dir = load_settings().var_dir
-    cache = _embedder()
-    model_path = paths.default_model_path(var_dir)
-    _, summary = build_model(city_dir, model_path, paths.default_history_path(var_dir), cache)
+    cache = _embedder(settings)
+    model_path = paths.model_path(settings.routing_dir)
+    _, summary = build_model(settings.city_dir, model_path, paths.history_path(settings.routing_dir), cache)
     cache.save()
     summary["model"] = str(model_path)
     if as_json:
@@ -54,7 +51,7 @@ def _train(city_dir: Path, as_json: bool) -> None:
 @app.command("train")
 def train(as_json: bool = typer.Option(False, "--json")) -> None:
     """Train the routing classifier on routing_examples.yaml + imported history (var/routing/)."""
-    _train(load_settings().city_dir, as_json)
+    _train(load_settings(), as_json)
 
 
 @app.command("route")
@@ -68,8 +65,14 @@ def route(
     from routing.router import Router
 
     settings = load_settings()
-    model_path = paths.default_model_path(settings.var_dir)
-    router = Router.from_city_dir(settings.city_dir, model_path, settings.model_dir, model_optional=True)
+    router = Router.from_city_dir(
+        settings.city_dir,
+        paths.model_path(settings.routing_dir),
+        settings.model_dir,
+        model_optional=True,
+        encoder_engine=settings.routing_encoder,
+        max_seq_length=settings.onnx_max_tokens,
+    )
     decision = router.route(text, district)
     doc = {k: v for k, v in decision.__dict__.items() if k != "emergency"}
     doc["emergency"] = decision.emergency.__dict__ if decision.emergency else None
@@ -98,7 +101,7 @@ def import_history(
         records, report = map_records(read_rows(file, file_format), text_field, department_field, table, file.stem)
     except (KeyError, ValueError) as error:
         fail(str(error))
-    history_path = paths.default_history_path(settings.var_dir)
+    history_path = paths.history_path(settings.routing_dir)
     append_history(history_path, records, report)
     doc = {**report.as_dict(), "history_file": str(history_path)}
     if as_json:
@@ -110,7 +113,7 @@ def import_history(
             f"({', '.join(f'{k}×{v}' for k, v in report.unmapped.most_common(8))})"
         )
     if retrain and report.imported:
-        _train(settings.city_dir, as_json)
+        _train(settings, as_json)
 
 
 def eval_routing(
@@ -126,9 +129,10 @@ def eval_routing(
     """Top-1 / top-3 accuracy, macro-F1, per-department table and confusion matrix on the held-back part."""
     from evaluation.routing_eval import run_routing_eval
 
-    cache = _embedder()
+    settings = load_settings()
+    cache = _embedder(settings)
     result = run_routing_eval(
-        dataset, text_field, label_field, load_settings().city_dir, cache, aliases, train_split, examples, out
+        dataset, text_field, label_field, settings.city_dir, cache, aliases, train_split, examples, out
     )
     cache.save()
     if as_json:

@@ -8,7 +8,7 @@ import time
 import typer
 
 from hotline.commands.common import console
-from hotline.settings import load_settings
+from settings import load_settings
 
 
 def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
@@ -18,19 +18,20 @@ def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
 def run(
     web_port: int = typer.Option(8000, help="Web app port"),
     rasa_port: int = typer.Option(5005, help="Rasa server port"),
-    action_port: int = typer.Option(5055, help="Action server port"),
+    action_port: int | None = typer.Option(None, help="Action server port [default: HOTLINE_ACTION_PORT, 5055]"),
 ) -> None:
     """Start the Rasa server, the action server and the web app; Ctrl-C stops them."""
     from hotline.processes import Supervisor, action_server, process_secrets, rasa_server, secure_var_dir, web_app
 
     settings = load_settings()
-    secure_var_dir(settings.var_dir)  # umask 077, var/ 0700
+    action_port = action_port or settings.action_port
+    secure_var_dir(settings)  # umask 077, var/ 0700
     process_secrets()  # HOTLINE_RASA_TOKEN / HOTLINE_ACTION_TOKEN: from the environment or generated now
-    supervisor = Supervisor(settings.var_dir / "logs")
+    supervisor = Supervisor(settings.logs_dir)
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # `kill` stops children too
     specs = [
         action_server(action_port, {}),
-        rasa_server(rasa_port, action_port, settings.var_dir / "rasa_tracker.db", {}),
+        rasa_server(rasa_port, action_port, settings.tracker_db, {}),
         web_app(web_port, rasa_port, {}),
     ]
     started = time.perf_counter()
@@ -40,7 +41,7 @@ def run(
             supervisor.wait_healthy(spec, supervisor.start(spec))
         console.print(
             f"[green]Ready in {time.perf_counter() - started:.0f}s.[/green] "
-            f"Chat page: http://127.0.0.1:{web_port}/  (logs in {settings.var_dir / 'logs'}; Ctrl-C stops)"
+            f"Chat page: http://127.0.0.1:{web_port}/  (logs in {settings.logs_dir}; Ctrl-C stops)"
         )
         while all(proc.poll() is None for _, proc in supervisor.running):
             time.sleep(1)

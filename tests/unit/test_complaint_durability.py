@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import OperationalError
 
 from actions import complaint, conversation, handoff, services
+from settings import Settings
 from tickets.handoffs import HandoffQueue
 from tickets.outbox import Outbox
 from tickets.store import NewWorkOrder, TicketStore
@@ -65,7 +66,8 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         department="市城管局", local_government=None, reason="test", needs_review=False, tier=None, matter=None
     )
     monkeypatch.setattr(services, "router", lambda: SimpleNamespace(route=lambda text, district: decision))
-    monkeypatch.setenv("HOTLINE_DB_DEADLINE_SECONDS", "0.5")
+    settings = Settings.from_values(db_deadline_seconds=0.5)
+    monkeypatch.setattr(services, "settings", lambda: settings)
     yield path
     store.close()
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from hotline.logging_config import logging_dict, write_logging_config
-from hotline.settings import PROJECT_ROOT
+from settings import PROJECT_ROOT, Settings
 
 RASA_PYTHON = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
 PHONE, ID_NUMBER = "13812345678", "410802199001011234"
@@ -200,6 +200,23 @@ def test_every_process_spec_uses_the_logging_config_and_the_tokens(
     assert json.loads(web_config.read_text()) == logging_dict("web_app")
 
 
+def test_the_var_dir_and_log_level_reach_every_started_process(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from hotline import processes
+
+    monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("HOTLINE_LOG_LEVEL", "debug")
+    rasa = processes.rasa_server(5005, 5055, tmp_path / "tracker.db", {})
+    web = processes.web_app(8000, 5005, {})
+    assert rasa.command[rasa.command.index("--model") + 1] == str(tmp_path / "rasa_models" / "hotline.tar.gz")
+    assert tmp_path / "rasa_models" / "hotline.tar.gz" == processes.RASA_MODEL
+    for spec, flag in ((rasa, "--logging-config-file"), (web, "--log-config")):
+        config = Path(spec.command[spec.command.index(flag) + 1])
+        assert config.parent == tmp_path / "logging" and json.loads(config.read_text())["root"]["level"] == "DEBUG"
+    elsewhere = Settings.from_values(var_dir=tmp_path / "child")
+    config = Path(processes.web_app(8000, 5005, {}, elsewhere).command[-1])
+    assert config.parent == tmp_path / "child" / "logging"
+
+
 def test_supervisor_logs_and_children_are_private(tmp_path: Path) -> None:
     from hotline.processes import ProcessSpec, Supervisor, secure_var_dir
 
@@ -219,7 +236,7 @@ def test_supervisor_logs_and_children_are_private(tmp_path: Path) -> None:
     (var / "models").mkdir(parents=True, mode=0o755)
     old = os.umask(0o022)
     try:
-        secure_var_dir(var)
+        secure_var_dir(Settings.from_values(var_dir=var))
         assert os.umask(0o022) == 0o077
     finally:
         os.umask(old)

@@ -149,8 +149,7 @@ def test_old_pickles_are_never_opened(tmp_path: Path, monkeypatch: pytest.Monkey
         RoutingClassifier.load(routing_dir / "model.pkl")
     with pytest.raises(ModelFileError):
         model_files(routing_dir / "model.pkl")
-    monkeypatch.setenv("HOTLINE_ROUTING_DIR", str(routing_dir))
-    model_path = paths.default_model_path(tmp_path / "var")
+    model_path = paths.model_path(routing_dir)
     router = Router.from_city_dir(CITY_DIR, model_path, tmp_path / "models", model_optional=True)
     assert router.classifier is None and "old pickled routing model" in caplog.text
     assert not marker.exists()
