@@ -2,12 +2,15 @@
 
 Where tokens come from (all merged):
 1. ``<city_dir>/department_tokens.yaml`` — committed; hashes only (may be empty);
-2. ``HOTLINE_TOKENS_FILE`` or ``<var_dir>/department_tokens.yaml`` — written by
-   ``hotline tickets token NAME [--days N]``, which prints the token once;
+2. the local tokens file (``HOTLINE_TOKENS_FILE``, default ``<var_dir>/department_tokens.yaml``) —
+   written by ``hotline tickets token NAME [--days N]``, which prints the token once;
 3. ``HOTLINE_DEPARTMENT_TOKENS`` — JSON ``{"市城管局": <value>, …}`` and ``HOTLINE_AGENT_TOKENS`` —
    JSON ``{"坐席": <value>}``, for deployments that inject secrets through the environment. A value is
    a token, ``sha256:<64 hex digits>``, or an object ``{"token": <token or sha256:…>,
    "expires_at": "2027-01-01", "issued_at": "2026-06-01T08:00:00+08:00"}`` (both times optional).
+
+This module reads no environment: the composition roots pass the file paths and the two variables'
+values (``injected``: variable name → JSON text) from the settings.
 
 Rules, wherever a token comes from:
 
@@ -35,7 +38,7 @@ import logging
 import os
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -110,11 +113,6 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-def local_tokens_file(var_dir: Path) -> Path:
-    override = os.environ.get("HOTLINE_TOKENS_FILE")
-    return Path(override).expanduser().resolve() if override else var_dir / FILE_NAME
-
-
 # ---------------------------------------------------------------------------------------- parsing
 def parse_time(value: Any, where: str) -> datetime | None:
     """An aware datetime from ISO text, a date or a datetime (dates: 00:00 China time); None stays None."""
@@ -167,9 +165,8 @@ def _env_entry(variable: str, kind: Kind, name: str, value: Any) -> TokenEntry:
     return TokenEntry(secret_hash(value, where), principal, variable)
 
 
-def env_entries(variable: str, kind: Kind, strict: bool = True) -> list[TokenEntry]:
-    """Entries of one token variable; ``strict=False`` skips bad entries instead of raising."""
-    raw = os.environ.get(variable)
+def env_entries(variable: str, kind: Kind, raw: str | None, strict: bool = True) -> list[TokenEntry]:
+    """Entries of one token variable's JSON text ``raw``; ``strict=False`` skips bad entries instead of raising."""
     if not raw:
         return []
     try:
@@ -246,17 +243,24 @@ class TokenRegistry:
         self._entries = entries
 
     @classmethod
-    def load(cls, city_dir: Path, var_dir: Path, now: datetime | None = None) -> TokenRegistry:
-        """Read the files and the environment; raises :class:`TokenConfigError` on a bad entry."""
+    def load(
+        cls,
+        city_dir: Path,
+        tokens_file: Path,
+        injected: Mapping[str, str | None] | None = None,
+        now: datetime | None = None,
+    ) -> TokenRegistry:
+        """Read the city's and the local token files and the ``injected`` variables (name → JSON text,
+        see :data:`ENV_VARIABLES`); raises :class:`TokenConfigError` on a bad entry."""
         now = now or now_utc()
         entries: list[TokenEntry] = []
         revocations: list[Revocation] = []
-        for path in (Path(city_dir) / FILE_NAME, local_tokens_file(Path(var_dir))):
+        for path in (Path(city_dir) / FILE_NAME, Path(tokens_file)):
             found, revoked = file_entries(path)
             entries += found
             revocations += revoked
         for variable, kind in ENV_VARIABLES.items():
-            entries += env_entries(variable, kind)
+            entries += env_entries(variable, kind, (injected or {}).get(variable))
         kept = [e for e in entries if not e.expired(now) and not any(r.refuses(e) for r in revocations)]
         _warn_without_expiry(kept)
         return cls(kept)
@@ -345,9 +349,14 @@ def revoke_tokens(
     return count
 
 
-def environment_hashes(principal: Principal) -> list[str]:
-    """Hashes of the principal's valid-looking environment tokens (bad entries skipped)."""
-    entries = [e for variable, kind in ENV_VARIABLES.items() for e in env_entries(variable, kind, strict=False)]
+def environment_hashes(principal: Principal, injected: Mapping[str, str | None]) -> list[str]:
+    """Hashes of the principal's valid-looking injected tokens (``injected`` as in
+    :meth:`TokenRegistry.load`; bad entries skipped)."""
+    entries = [
+        e
+        for variable, kind in ENV_VARIABLES.items()
+        for e in env_entries(variable, kind, injected.get(variable), strict=False)
+    ]
     return [e.sha256 for e in entries if e.principal == principal]
 
 

@@ -10,16 +10,15 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from hotline.settings import load_settings
 from tickets.caller_data import redact_caller_data
 from tickets.handoffs import HandoffQueue, HandoffView
-from tickets.tokens import Principal
-from webapp import deps
-from webapp.auth import agent
+from tickets.store import TicketStore
+from webapp.auth import Agent
 from webapp.department_api import ERROR_RESPONSES, WorkOrderDetail, actor_name, detail
+from webapp.deps import AppSettings, Store
 from webapp.errors import ApiError
 from webapp.text_input import CleanText
 
@@ -48,42 +47,36 @@ class AccessOut(BaseModel):
     purpose: str
 
 
-def _queue() -> HandoffQueue:
-    return HandoffQueue(deps.ticket_store())
-
-
-def _shown(handoff: HandoffView, reader: str) -> HandoffOut:
-    deps.ticket_store().record_access(reader, f"handoff-{handoff.id}", "转人工摘要")
+def _shown(store: TicketStore, handoff: HandoffView, reader: str) -> HandoffOut:
+    store.record_access(reader, f"handoff-{handoff.id}", "转人工摘要")
     return HandoffOut(**asdict(handoff))
 
 
 @router.get("/handoffs", response_model=list[HandoffOut], summary="待接的转人工会话")
-def waiting_handoffs(who: Principal = Depends(agent), limit: int = Query(50, ge=1, le=500)) -> list[HandoffOut]:
+def waiting_handoffs(who: Agent, store: Store, limit: int = Query(50, ge=1, le=500)) -> list[HandoffOut]:
     """最早转人工的会话在前，附转人工摘要。"""
     reader = actor_name("agent", who.name)
-    return [_shown(handoff, reader) for handoff in _queue().waiting(limit)]
+    return [_shown(store, handoff, reader) for handoff in HandoffQueue(store).waiting(limit)]
 
 
 @router.post("/handoffs/{handoff_id}/take", response_model=HandoffOut, summary="接入转人工会话")
-def take_handoff(handoff_id: int, who: Principal = Depends(agent)) -> HandoffOut:
+def take_handoff(handoff_id: int, who: Agent, store: Store) -> HandoffOut:
     if handoff_id < 1 or handoff_id > 2**62:
         raise ApiError(404, "not_found", f"没有找到转人工记录{handoff_id}。")
     reader = actor_name("agent", who.name)
-    return _shown(_queue().take(handoff_id, reader), reader)
+    return _shown(store, HandoffQueue(store).take(handoff_id, reader), reader)
 
 
 @router.post("/work-orders/{number}/redact", response_model=WorkOrderDetail, summary="删除工单中的个人信息")
-def redact_order(number: str, body: RedactIn, who: Principal = Depends(agent)) -> WorkOrderDetail:
+def redact_order(number: str, body: RedactIn, who: Agent, store: Store, settings: AppSettings) -> WorkOrderDetail:
     """依来电人申请（个人信息保护法第四十七条）删除电话、地址、诉求原文和会话记录；留下“信息删除”记录。"""
     agent_name = actor_name("agent", who.name)
-    done = redact_caller_data(deps.ticket_store(), number, agent_name, body.reason, load_settings().tracker_db_url)
-    return detail(done.order, agent_name)
+    done = redact_caller_data(store, number, agent_name, body.reason, settings.tracker_db_url)
+    return detail(store, done.order, agent_name)
 
 
 @router.get("/work-orders/{number}/access-log", response_model=list[AccessOut], summary="工单个人信息查阅记录")
-def order_access_log(
-    number: str, who: Principal = Depends(agent), limit: int = Query(100, ge=1, le=1000)
-) -> list[AccessOut]:
-    if deps.ticket_store().get(number) is None:
+def order_access_log(number: str, who: Agent, store: Store, limit: int = Query(100, ge=1, le=1000)) -> list[AccessOut]:
+    if store.get(number) is None:
         raise ApiError(404, "not_found", f"没有查到工单{number}，请核对工单号。")
-    return [AccessOut(**asdict(entry)) for entry in deps.ticket_store().access_log(number, limit=limit)]
+    return [AccessOut(**asdict(entry)) for entry in store.access_log(number, limit=limit)]

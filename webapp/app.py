@@ -1,7 +1,9 @@
 """FastAPI app: the chat page, the chat relay, public work-order lookup and the staff APIs.
 
 The browser only talks to this app; the app talks to Rasa, so Rasa's port need not be exposed and
-no CORS setup is needed. Composition root: the only place the web side reads configuration.
+no CORS setup is needed. Composition root: :func:`create_app` takes the settings (default: this
+process's environment, checked at start-up) and everything the routes share comes from them
+through webapp/deps.py. Served with ``uvicorn --factory webapp.app:create_app``.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -16,8 +19,8 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from hotline.privacy import install_log_masking
-from webapp import agent_privacy_api, chat, errors, public_tickets, retention_job, sweeper
-from webapp.config import web_settings
+from settings import Settings, load_settings
+from webapp import agent_privacy_api, chat, deps, errors, public_tickets, retention_job, sweeper
 from webapp.department_api import agent_router, department_router
 from webapp.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 
@@ -25,14 +28,16 @@ STATIC = Path(__file__).parent / "static"
 
 
 @contextlib.asynccontextmanager
-async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Runs the overdue sweep and the retention job on timers while the app serves."""
     install_log_masking()  # uvicorn configures its handlers before the app starts
+    settings: Settings = app.state.services.settings
+    store = partial(deps.store_outside_requests, app)
     timers = [
-        (sweeper.run_forever, sweeper.interval_seconds()),
-        (retention_job.run_forever, retention_job.interval_seconds()),
+        (settings.sweep_interval_seconds, partial(sweeper.run_forever, store=store)),
+        (settings.retention_interval_seconds, partial(retention_job.run_forever, store=store, settings=settings)),
     ]
-    tasks = [asyncio.create_task(run(interval)) for run, interval in timers if interval > 0]
+    tasks = [asyncio.create_task(run(interval)) for interval, run in timers if interval > 0]
     try:
         yield
     finally:
@@ -40,11 +45,11 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        app.state.services.close()
 
 
-def create_app() -> FastAPI:
-    settings = web_settings()
-    docs = settings.api_docs
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
     application = FastAPI(
         title="12345 热线智能助手",
         version="0.3.0",
@@ -53,8 +58,9 @@ def create_app() -> FastAPI:
         # The interactive pages load scripts from a CDN: never served; the schema only on request.
         docs_url=None,
         redoc_url=None,
-        openapi_url="/openapi.json" if docs else None,
+        openapi_url="/openapi.json" if settings.api_docs else None,
     )
+    application.state.services = deps.WebServices(settings)
     errors.install(application)
     application.include_router(chat.router)
     application.include_router(public_tickets.router)
@@ -74,6 +80,3 @@ def create_app() -> FastAPI:
     application.add_middleware(SecurityHeadersMiddleware, frame_ancestors=settings.frame_ancestors)
     application.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     return application
-
-
-app = create_app()

@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import logging
-import os
+import threading
 from pathlib import Path
+from typing import Annotated
 
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from hotline.settings import load_settings
-from tickets.tokens import (
-    ENV_VARIABLES,
-    FILE_NAME,
-    Principal,
-    TokenConfigError,
-    TokenRegistry,
-    local_tokens_file,
-)
+from settings import Settings
+from tickets.tokens import FILE_NAME, Principal, TokenConfigError, TokenRegistry
+from webapp.deps import AppSettings, Services
 from webapp.errors import ApiError
 
 logger = logging.getLogger(__name__)
 _bearer = HTTPBearer(auto_error=False, description="承办单位或坐席的访问令牌（Bearer）")
-_cache: dict[str, object] = {}
 
 
 def _stamp(path: Path) -> tuple[int, int, int] | None:
@@ -34,35 +28,46 @@ def _stamp(path: Path) -> tuple[int, int, int] | None:
     return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
-def _signature(paths: list[Path]) -> tuple:
-    env = tuple(os.environ.get(variable) for variable in ENV_VARIABLES)
-    return (tuple(map(str, paths)), tuple(_stamp(p) for p in paths), env)
+class TokenCache:
+    """The registry of the last signature (token files' stamps and the injected variables)."""
+
+    def __init__(self) -> None:
+        self._signature: tuple[object, ...] | None = None
+        self._loaded: TokenRegistry | TokenConfigError | None = None
+        self._lock = threading.Lock()
+
+    def registry(self, settings: Settings) -> TokenRegistry | TokenConfigError:
+        paths = [settings.city_dir / FILE_NAME, settings.tokens_file]
+        injected = settings.token_variables()
+        signature = (tuple(map(str, paths)), tuple(_stamp(p) for p in paths), tuple(sorted(injected.items())))
+        with self._lock:
+            if self._loaded is None or signature != self._signature:
+                try:
+                    self._loaded = TokenRegistry.load(settings.city_dir, settings.tokens_file, injected)
+                except TokenConfigError as error:
+                    logger.error("API tokens refused: %s", error)
+                    self._loaded = error
+                self._signature = signature
+            return self._loaded
 
 
-def registry() -> TokenRegistry:
+def registry(services: Services, settings: AppSettings) -> TokenRegistry:
     """The token registry, re-read when a token file (issue, revocation) or the token variables change.
 
     Expiry is checked on every request. A token configuration that breaks the rules (a short token,
     a malformed hash) refuses every request until it is fixed.
     """
-    settings = load_settings()
-    paths = [settings.city_dir / FILE_NAME, local_tokens_file(settings.var_dir)]
-    signature = _signature(paths)
-    if _cache.get("signature") != signature:
-        try:
-            _cache["registry"] = TokenRegistry.load(settings.city_dir, settings.var_dir)
-        except TokenConfigError as error:
-            logger.error("API tokens refused: %s", error)
-            _cache["registry"] = error
-        _cache["signature"] = signature
-    loaded = _cache["registry"]
+    loaded = services.once("tokens", TokenCache).registry(settings)
     if isinstance(loaded, TokenConfigError):
         raise ApiError(503, "token_config", "访问令牌配置有误，接口暂不可用，请联系系统管理员。")
-    return loaded  # type: ignore[return-value]
+    return loaded
 
 
-def principal(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
-    found = registry().identify(credentials.credentials if credentials else None)
+def principal(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    tokens: Annotated[TokenRegistry, Depends(registry)],
+) -> Principal:
+    found = tokens.identify(credentials.credentials if credentials else None)
     if found is None:
         raise ApiError(
             401,
@@ -73,14 +78,18 @@ def principal(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer
     return found
 
 
-def department(who: Principal = Depends(principal)) -> str:
+def department(who: Annotated[Principal, Depends(principal)]) -> str:
     """The calling department's name; agents are refused."""
     if who.kind != "department":
         raise ApiError(403, "forbidden", "此接口仅限承办单位使用。")
     return who.name
 
 
-def agent(who: Principal = Depends(principal)) -> Principal:
+def agent(who: Annotated[Principal, Depends(principal)]) -> Principal:
     if who.kind != "agent":
         raise ApiError(403, "forbidden", "此接口仅限热线坐席使用。")
     return who
+
+
+Department = Annotated[str, Depends(department)]
+Agent = Annotated[Principal, Depends(agent)]

@@ -9,18 +9,17 @@ server cannot answer in time: the advice comes from the routing rules in this pr
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
 from hotline.ratelimit import SlidingWindowLimiter
-from hotline.settings import load_settings
+from routing.directory import CityDirectory
 from routing.emergency import detect_emergency, emergency_message
-from webapp import conversations, deps
-from webapp.config import web_settings
+from webapp import conversations
+from webapp.deps import AppSettings, Directory, Services, SessionSecret
 from webapp.errors import ApiError, ErrorOut
 from webapp.text_input import CleanText
 
@@ -46,26 +45,32 @@ class ChatOut(BaseModel):
     replies: list[dict]
 
 
-@lru_cache(maxsize=1)
-def _limiters() -> tuple[SlidingWindowLimiter, SlidingWindowLimiter]:
-    """(per conversation, per client address); cleared with web_settings in tests."""
-    rate = web_settings().chat_rate
-    return SlidingWindowLimiter(rate.limit, rate.window), SlidingWindowLimiter(rate.limit * CLIENT_SHARE, rate.window)
+ChatLimiters = tuple[SlidingWindowLimiter, SlidingWindowLimiter]
+
+
+def limiters(services: Services) -> ChatLimiters:
+    """(per conversation, per client address), one pair per app (HOTLINE_CHAT_RATE)."""
+    rate = services.settings.chat_rate
+
+    def make() -> ChatLimiters:
+        per_client = SlidingWindowLimiter(rate.limit * CLIENT_SHARE, rate.window)
+        return SlidingWindowLimiter(rate.limit, rate.window), per_client
+
+    return services.once("chat_limiters", make)
 
 
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def conversation_id(request: Request, response: Response) -> str:
+def conversation_id(request: Request, response: Response, settings: AppSettings, secret: SessionSecret) -> str:
     """The caller's conversation: from the signed cookie, or a new one set on the response."""
-    settings = web_settings()
-    found = conversations.verify(request.cookies.get(conversations.COOKIE_NAME), settings.session_secret)
+    found = conversations.verify(request.cookies.get(conversations.COOKIE_NAME), secret)
     if found is None:
         found = conversations.new_conversation_id()
         response.set_cookie(
             conversations.COOKIE_NAME,
-            conversations.sign(found, settings.session_secret),
+            conversations.sign(found, secret),
             max_age=conversations.COOKIE_MAX_AGE_SECONDS,
             httponly=True,
             samesite="lax",
@@ -85,16 +90,16 @@ def channel_reply(reply: dict[str, Any]) -> dict[str, Any] | None:
     return shown or None
 
 
-def emergency_replies(message: str) -> list[dict[str, Any]] | None:
-    advice = detect_emergency(message, deps.directory().emergency_numbers)
+def emergency_replies(message: str, directory: CityDirectory) -> list[dict[str, Any]] | None:
+    advice = detect_emergency(message, directory.emergency_numbers)
     if advice is None:
         return None
     text = emergency_message(advice.number, advice.advice)
     return [{"text": text, "custom": {"emergency": {"number": advice.number, "transfer": advice.number}}}]
 
 
-async def relay(sender: str, message: str, timeout: float) -> list[dict[str, Any]]:
-    url = f"{load_settings().rasa_url}/webhooks/rest/webhook"
+async def relay(rasa_url: str, sender: str, message: str, timeout: float) -> list[dict[str, Any]]:
+    url = f"{rasa_url}/webhooks/rest/webhook"
     async with httpx.AsyncClient(timeout=timeout) as client:
         response = await client.post(url, json={"sender": sender, "message": message})
         response.raise_for_status()
@@ -107,18 +112,25 @@ async def relay(sender: str, message: str, timeout: float) -> list[dict[str, Any
     response_model=ChatOut,
     responses={413: {"model": ErrorOut}, 422: {"model": ErrorOut}, 429: {"model": ErrorOut}, 503: {"model": ErrorOut}},
 )
-async def chat(body: ChatIn, request: Request, response: Response) -> ChatOut:
+async def chat(
+    body: ChatIn,
+    request: Request,
+    sender: Annotated[str, Depends(conversation_id)],
+    rates: Annotated[ChatLimiters, Depends(limiters)],
+    directory: Directory,
+    settings: AppSettings,
+) -> ChatOut:
     """发送一句话给智能助手，返回助手的回复。会话由服务器分配，保存在 HttpOnly Cookie 中。"""
-    sender = conversation_id(request, response)
-    per_conversation, per_client = _limiters()
+    per_conversation, per_client = rates
     wait = per_conversation.hit(sender) or per_client.hit(client_address(request))
     if wait:
         raise ApiError(
             429, "too_many_requests", "您发送得太快了，请稍等片刻再试。", headers={"Retry-After": str(int(wait) + 1)}
         )
-    urgent = emergency_replies(body.message)
+    urgent = emergency_replies(body.message, directory)
     try:
-        replies = await relay(sender, body.message, EMERGENCY_TIMEOUT_SECONDS if urgent else RASA_TIMEOUT_SECONDS)
+        timeout = EMERGENCY_TIMEOUT_SECONDS if urgent else RASA_TIMEOUT_SECONDS
+        replies = await relay(settings.rasa_url, sender, body.message, timeout)
     except (TimeoutError, httpx.HTTPError, ValueError) as error:
         log.warning("assistant unavailable for a chat turn: %s", type(error).__name__)
         if urgent:

@@ -11,16 +11,16 @@ from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from hotline.privacy import mask_address, mask_phone, mask_text
+from routing.directory import CityDirectory
 from tickets.status import WorkOrderStatus
-from tickets.store import WorkOrderView
+from tickets.store import TicketStore, WorkOrderView
 from tickets.sweep import sweep_overdue
-from tickets.tokens import Principal
-from webapp import deps
-from webapp.auth import agent, department
+from webapp.auth import Agent, Department
+from webapp.deps import Directory, Lifecycle, Store
 from webapp.errors import ApiError, ErrorOut
 from webapp.text_input import CleanText, OptionalCleanText
 
@@ -117,16 +117,20 @@ class SweepOut(BaseModel):
 
 # ---------------------------------------------------------------------- helpers
 def _out(
-    order: WorkOrderView, model: type[WorkOrderOut] = WorkOrderOut, caller: str | None = None, **extra: object
+    store: TicketStore,
+    order: WorkOrderView,
+    model: type[WorkOrderOut] = WorkOrderOut,
+    caller: str | None = None,
+    **extra: object,
 ) -> WorkOrderOut:
-    now = deps.ticket_store().now()
+    now = store.now()
     role = None
     if caller is not None:
         role = "主办" if order.department == caller else "协办"
     return model(**asdict(order), overdue=order.is_overdue(now), role=role, **extra)
 
 
-def _listed(order: WorkOrderView, caller: str | None = None) -> WorkOrderOut:
+def _listed(store: TicketStore, order: WorkOrderView, caller: str | None = None) -> WorkOrderOut:
     """A list row: personal data masked (the full order is one detail request away, and logged)."""
     masked = replace(
         order,
@@ -134,23 +138,23 @@ def _listed(order: WorkOrderView, caller: str | None = None) -> WorkOrderOut:
         address=mask_address(order.address) if order.address else None,
         description=mask_text(order.description),
     )
-    return _out(masked, caller=caller)
+    return _out(store, masked, caller=caller)
 
 
-def detail(order: WorkOrderView, reader: str, caller: str | None = None) -> WorkOrderDetail:
+def detail(store: TicketStore, order: WorkOrderView, reader: str, caller: str | None = None) -> WorkOrderDetail:
     """The whole order with its events; the read of its personal data is recorded."""
-    deps.ticket_store().record_access(reader, order.number, "工单详情")
-    events = [EventOut(**asdict(e)) for e in deps.ticket_store().events(order.number)]
-    return _out(order, WorkOrderDetail, caller, events=events)  # type: ignore[return-value]
+    store.record_access(reader, order.number, "工单详情")
+    events = [EventOut(**asdict(e)) for e in store.events(order.number)]
+    return _out(store, order, WorkOrderDetail, caller, events=events)  # type: ignore[return-value]
 
 
 def _not_found(number: str) -> ApiError:
     return ApiError(404, "not_found", f"没有查到工单{number}，或该工单未交办给本单位。")
 
 
-def _visible_order(number: str, name: str) -> WorkOrderView:
+def _visible_order(store: TicketStore, number: str, name: str) -> WorkOrderView:
     """The order if it was sent to this department (主办 or 属地协办); 404 otherwise."""
-    order = deps.ticket_store().get(number)
+    order = store.get(number)
     if order is None or order.status == WorkOrderStatus.ACCEPTED:
         raise _not_found(number)  # not yet dispatched: the routing is only a suggestion
     if name not in (order.department, order.local_government):
@@ -158,8 +162,8 @@ def _visible_order(number: str, name: str) -> WorkOrderView:
     return order
 
 
-def _canonical_department(name: str, what: str = "承办单位") -> str:
-    found = deps.directory().department(name.strip())
+def _canonical_department(directory: CityDirectory, name: str, what: str = "承办单位") -> str:
+    found = directory.department(name.strip())
     if found is None:
         raise ApiError(422, "unknown_department", f"{what}“{name}”不在本市部门目录中。")
     return found.name
@@ -172,7 +176,8 @@ def actor_name(prefix: str, name: str) -> str:
 # ---------------------------------------------------------------------- departments
 @department_router.get("/work-orders", response_model=list[WorkOrderOut], summary="本单位的工单列表")
 def department_list(
-    name: str = Depends(department),
+    name: Department,
+    store: Store,
     status: list[WorkOrderStatus] | None = Query(None, description="按状态筛选，可多选"),
     overdue: bool | None = Query(None, description="true：只看超时未答复的"),
     limit: int = Query(100, ge=1, le=1000),
@@ -182,55 +187,62 @@ def department_list(
     statuses = (
         [s.value for s in status] if status else [s.value for s in WorkOrderStatus if s != WorkOrderStatus.ACCEPTED]
     )
-    orders = deps.ticket_store().find(
+    orders = store.find(
         department=name, include_co_handled=True, statuses=statuses, overdue=overdue, limit=limit, offset=offset
     )
-    return [_listed(order, caller=name) for order in orders]
+    return [_listed(store, order, caller=name) for order in orders]
 
 
 @department_router.get("/work-orders/{number}", response_model=WorkOrderDetail, summary="查看工单详情")
-def department_show(number: str, name: str = Depends(department)) -> WorkOrderDetail:
-    return detail(_visible_order(number, name), actor_name("department", name), caller=name)
+def department_show(number: str, name: Department, store: Store) -> WorkOrderDetail:
+    return detail(store, _visible_order(store, number, name), actor_name("department", name), caller=name)
 
 
 @department_router.post("/work-orders/{number}/accept", response_model=WorkOrderDetail, summary="签收工单")
-def department_accept(number: str, name: str = Depends(department)) -> WorkOrderDetail:
+def department_accept(number: str, name: Department, store: Store, lifecycle: Lifecycle) -> WorkOrderDetail:
     """已转办 → 办理中。"""
-    _visible_order(number, name)
-    order = deps.lifecycle().accept(number, actor=actor_name("department", name), department=name)
-    return detail(order, actor_name("department", name), caller=name)
+    _visible_order(store, number, name)
+    order = lifecycle.accept(number, actor=actor_name("department", name), department=name)
+    return detail(store, order, actor_name("department", name), caller=name)
 
 
 @department_router.post("/work-orders/{number}/return", response_model=WorkOrderDetail, summary="退单（非本单位职责）")
-def department_return(number: str, body: ReturnIn, name: str = Depends(department)) -> WorkOrderDetail:
+def department_return(
+    number: str, body: ReturnIn, name: Department, store: Store, lifecycle: Lifecycle
+) -> WorkOrderDetail:
     """已转办/办理中 → 退单，须说明理由；热线中心随后改派。"""
-    _visible_order(number, name)
-    order = deps.lifecycle().return_order(number, body.reason, actor=actor_name("department", name), department=name)
-    return detail(order, actor_name("department", name), caller=name)
+    _visible_order(store, number, name)
+    order = lifecycle.return_order(number, body.reason, actor=actor_name("department", name), department=name)
+    return detail(store, order, actor_name("department", name), caller=name)
 
 
 @department_router.post("/work-orders/{number}/reply", response_model=WorkOrderDetail, summary="答复工单")
-def department_reply(number: str, body: ReplyIn, name: str = Depends(department)) -> WorkOrderDetail:
+def department_reply(
+    number: str, body: ReplyIn, name: Department, store: Store, lifecycle: Lifecycle
+) -> WorkOrderDetail:
     """办理中 → 已答复；答复内容将告知来电人。"""
-    _visible_order(number, name)
-    order = deps.lifecycle().reply(number, body.text, actor=actor_name("department", name), department=name)
-    return detail(order, actor_name("department", name), caller=name)
+    _visible_order(store, number, name)
+    order = lifecycle.reply(number, body.text, actor=actor_name("department", name), department=name)
+    return detail(store, order, actor_name("department", name), caller=name)
 
 
 @department_router.post("/work-orders/{number}/extension", response_model=WorkOrderDetail, summary="申请延期")
-def department_extension(number: str, body: ExtensionIn, name: str = Depends(department)) -> WorkOrderDetail:
+def department_extension(
+    number: str, body: ExtensionIn, name: Department, store: Store, lifecycle: Lifecycle
+) -> WorkOrderDetail:
     """办理中的工单申请延长办理时限（工作日），由热线中心审批。"""
-    _visible_order(number, name)
-    order = deps.lifecycle().request_extension(
+    _visible_order(store, number, name)
+    order = lifecycle.request_extension(
         number, body.days, body.reason, actor=actor_name("department", name), department=name
     )
-    return detail(order, actor_name("department", name), caller=name)
+    return detail(store, order, actor_name("department", name), caller=name)
 
 
 # ---------------------------------------------------------------------- agents
 @agent_router.get("/work-orders", response_model=list[WorkOrderOut], summary="工单查询（坐席）")
 def agent_list(
-    who: Principal = Depends(agent),
+    who: Agent,
+    store: Store,
     department: str | None = Query(None, description="承办单位"),
     status: list[WorkOrderStatus] | None = Query(None),
     overdue: bool | None = Query(None),
@@ -239,7 +251,7 @@ def agent_list(
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=1_000_000),
 ) -> list[WorkOrderOut]:
-    orders = deps.ticket_store().find(
+    orders = store.find(
         department=department,
         statuses=[s.value for s in status] if status else None,
         overdue=overdue,
@@ -248,58 +260,66 @@ def agent_list(
         limit=limit,
         offset=offset,
     )
-    return [_listed(order) for order in orders]
+    return [_listed(store, order) for order in orders]
 
 
 @agent_router.get("/work-orders/{number}", response_model=WorkOrderDetail, summary="查看工单详情（坐席）")
-def agent_show(number: str, who: Principal = Depends(agent)) -> WorkOrderDetail:
-    order = deps.ticket_store().get(number)
+def agent_show(number: str, who: Agent, store: Store) -> WorkOrderDetail:
+    order = store.get(number)
     if order is None:
         raise ApiError(404, "not_found", f"没有查到工单{number}，请核对工单号。")
-    return detail(order, actor_name("agent", who.name))
+    return detail(store, order, actor_name("agent", who.name))
 
 
 @agent_router.post("/work-orders/{number}/assign", response_model=WorkOrderDetail, summary="确认派单（转办/改派）")
-def agent_assign(number: str, body: AssignIn, who: Principal = Depends(agent)) -> WorkOrderDetail:
+def agent_assign(
+    number: str, body: AssignIn, who: Agent, store: Store, lifecycle: Lifecycle, directory: Directory
+) -> WorkOrderDetail:
     """已受理 → 已转办（确认或更正系统建议的承办单位）；退单 → 已转办（改派至其他单位）。"""
-    target = _canonical_department(body.department)
+    target = _canonical_department(directory, body.department)
     extra: dict[str, object] = {}
     if body.local_government is not None:
         extra["local_government"] = (
-            _canonical_department(body.local_government, "属地协办单位") if body.local_government.strip() else None
+            _canonical_department(directory, body.local_government, "属地协办单位")
+            if body.local_government.strip()
+            else None
         )
-    order = deps.lifecycle().assign(number, target, actor=actor_name("agent", who.name), note=body.note, **extra)
-    return detail(order, actor_name("agent", who.name))
+    order = lifecycle.assign(number, target, actor=actor_name("agent", who.name), note=body.note, **extra)
+    return detail(store, order, actor_name("agent", who.name))
 
 
 @agent_router.post("/work-orders/{number}/extension/decision", response_model=WorkOrderDetail, summary="审批延期申请")
-def agent_decide_extension(number: str, body: DecisionIn, who: Principal = Depends(agent)) -> WorkOrderDetail:
+def agent_decide_extension(
+    number: str, body: DecisionIn, who: Agent, store: Store, lifecycle: Lifecycle
+) -> WorkOrderDetail:
     """同意则办理时限顺延申请的工作日数；不同意则时限不变。"""
-    order = deps.lifecycle().decide_extension(number, body.approve, actor=actor_name("agent", who.name), note=body.note)
-    return detail(order, actor_name("agent", who.name))
+    order = lifecycle.decide_extension(number, body.approve, actor=actor_name("agent", who.name), note=body.note)
+    return detail(store, order, actor_name("agent", who.name))
 
 
 @agent_router.post("/work-orders/{number}/callback", response_model=WorkOrderDetail, summary="记录回访结果")
-def agent_callback(number: str, body: CallbackIn, who: Principal = Depends(agent)) -> WorkOrderDetail:
+def agent_callback(number: str, body: CallbackIn, who: Agent, store: Store, lifecycle: Lifecycle) -> WorkOrderDetail:
     """已答复 → 已回访；来电人不满意时工单重办（→ 办理中，重新计算办理时限）。"""
-    order = deps.lifecycle().record_callback(number, body.satisfied, body.note, actor=actor_name("agent", who.name))
-    return detail(order, actor_name("agent", who.name))
+    order = lifecycle.record_callback(number, body.satisfied, body.note, actor=actor_name("agent", who.name))
+    return detail(store, order, actor_name("agent", who.name))
 
 
 @agent_router.post("/work-orders/{number}/close", response_model=WorkOrderDetail, summary="办结工单")
-def agent_close(number: str, body: NoteIn, who: Principal = Depends(agent)) -> WorkOrderDetail:
-    order = deps.lifecycle().close(number, actor=actor_name("agent", who.name), note=body.note)
-    return detail(order, actor_name("agent", who.name))
+def agent_close(number: str, body: NoteIn, who: Agent, store: Store, lifecycle: Lifecycle) -> WorkOrderDetail:
+    order = lifecycle.close(number, actor=actor_name("agent", who.name), note=body.note)
+    return detail(store, order, actor_name("agent", who.name))
 
 
 @agent_router.post("/work-orders/{number}/reopen", response_model=WorkOrderDetail, summary="重办工单")
-def agent_reopen(number: str, body: ReasonIn, who: Principal = Depends(agent)) -> WorkOrderDetail:
-    order = deps.lifecycle().reopen(number, body.reason, actor=actor_name("agent", who.name))
-    return detail(order, actor_name("agent", who.name))
+def agent_reopen(number: str, body: ReasonIn, who: Agent, store: Store, lifecycle: Lifecycle) -> WorkOrderDetail:
+    order = lifecycle.reopen(number, body.reason, actor=actor_name("agent", who.name))
+    return detail(store, order, actor_name("agent", who.name))
 
 
 @agent_router.post("/sweep", response_model=SweepOut, summary="超时督办扫描")
-def agent_sweep(who: Principal = Depends(agent)) -> SweepOut:
+def agent_sweep(who: Agent, store: Store) -> SweepOut:
     """把超过办理时限且未答复的工单标记督办，并列出全部超时工单。"""
-    result = sweep_overdue(deps.ticket_store(), actor=actor_name("agent", who.name))
-    return SweepOut(supervised=[_listed(o) for o in result.supervised], overdue=[_listed(o) for o in result.overdue])
+    result = sweep_overdue(store, actor=actor_name("agent", who.name))
+    return SweepOut(
+        supervised=[_listed(store, o) for o in result.supervised], overdue=[_listed(store, o) for o in result.overdue]
+    )

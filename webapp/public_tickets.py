@@ -9,17 +9,16 @@ after a few wrong ones.
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from hotline.ratelimit import SlidingWindowLimiter
 from tickets.status import CALLER_VISIBLE_NOTE_ACTIONS
-from tickets.store import WorkOrderView, phone_last4_matches
-from webapp import deps
+from tickets.store import TicketStore, WorkOrderView, phone_last4_matches
 from webapp.chat import client_address
-from webapp.config import web_settings
+from webapp.deps import Services, Store
 from webapp.errors import ApiError, ErrorOut
 from webapp.text_input import CleanText
 
@@ -47,20 +46,27 @@ class LookupOut(BaseModel):
     replied_at: datetime | None
 
 
-@lru_cache(maxsize=1)
-def _limiters() -> tuple[SlidingWindowLimiter, SlidingWindowLimiter]:
-    """(lookups per client address, failed checks per order)."""
-    settings = web_settings()
-    lookups, failures = settings.lookup_rate, settings.lookup_failures
-    return SlidingWindowLimiter(lookups.limit, lookups.window), SlidingWindowLimiter(failures.limit, failures.window)
+LookupLimiters = tuple[SlidingWindowLimiter, SlidingWindowLimiter]
+
+
+def limiters(services: Services) -> LookupLimiters:
+    """(lookups per client address, failed checks per order), one pair per app
+    (HOTLINE_LOOKUP_RATE, HOTLINE_LOOKUP_FAILURES)."""
+    lookups, failures = services.settings.lookup_rate, services.settings.lookup_failures
+
+    def make() -> LookupLimiters:
+        per_order = SlidingWindowLimiter(failures.limit, failures.window)
+        return SlidingWindowLimiter(lookups.limit, lookups.window), per_order
+
+    return services.once("lookup_limiters", make)
 
 
 def _retry(wait: float, message: str) -> ApiError:
     return ApiError(429, "too_many_requests", message, headers={"Retry-After": str(int(wait) + 1)})
 
 
-def _public_view(order: WorkOrderView) -> LookupOut:
-    replies = [e for e in deps.ticket_store().events(order.number) if e.action in CALLER_VISIBLE_NOTE_ACTIONS]
+def _public_view(order: WorkOrderView, store: TicketStore) -> LookupOut:
+    replies = [e for e in store.events(order.number) if e.action in CALLER_VISIBLE_NOTE_ACTIONS]
     last = replies[-1] if replies else None
     return LookupOut(
         number=order.number,
@@ -82,13 +88,15 @@ def _public_view(order: WorkOrderView) -> LookupOut:
     summary="查询工单进度",
     responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}, 429: {"model": ErrorOut}},
 )
-def lookup(body: LookupIn, request: Request) -> LookupOut:
+def lookup(
+    body: LookupIn, request: Request, store: Store, rates: Annotated[LookupLimiters, Depends(limiters)]
+) -> LookupOut:
     """凭工单号（或受理编号）和登记电话后四位查询办理进度；只返回状态、承办单位、时间和答复。"""
-    per_client, per_order = _limiters()
+    per_client, per_order = rates
     wait = per_client.hit(client_address(request))
     if wait:
         raise _retry(wait, LOCKED)
-    order = deps.ticket_store().find_by_reference(body.number)
+    order = store.find_by_reference(body.number)
     key = order.number if order is not None else body.number.upper()
     wait = per_order.blocked_for(key)
     if wait:
@@ -98,4 +106,4 @@ def lookup(body: LookupIn, request: Request) -> LookupOut:
     if order is None or not phone_last4_matches(order.phone, body.phone_last4):
         per_order.hit(key)
         raise ApiError(404, "not_found", NOT_FOUND)
-    return _public_view(order)
+    return _public_view(order, store)

@@ -9,25 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
+from collections.abc import Callable
 from datetime import timedelta
 
-from hotline.settings import load_settings
+from settings import Settings
 from tickets.retention import apply_retention
-from webapp import deps
+from tickets.store import TicketStore
 
 log = logging.getLogger(__name__)
-DEFAULT_INTERVAL_SECONDS = 24 * 3600.0
 
 
-def interval_seconds() -> float:
-    return float(os.environ.get("HOTLINE_RETENTION_INTERVAL_SECONDS", DEFAULT_INTERVAL_SECONDS))
-
-
-def run_once() -> None:
-    settings = load_settings()
-    store = deps.ticket_store()
-    report = apply_retention(store, timedelta(days=settings.retention_days), store.now(), settings.tracker_db_url)
+def run_once(store: TicketStore, settings: Settings) -> None:
+    period = timedelta(days=settings.retention_days)
+    report = apply_retention(store, period, store.now(), settings.tracker_db_url)
     tracker = report.tracker.conversations if report.tracker else 0
     log.info(
         "retention: %d work orders redacted, %d hand-offs and %d conversations deleted",
@@ -37,11 +31,11 @@ def run_once() -> None:
     )
 
 
-async def run_forever(interval: float) -> None:
+async def run_forever(interval: float, store: Callable[[], TicketStore], settings: Settings) -> None:
     """Run, sleep, repeat; a failed run is logged and retried at the next tick."""
     while True:
         try:
-            await asyncio.to_thread(run_once)
+            await asyncio.to_thread(lambda: run_once(store(), settings))
         except asyncio.CancelledError:
             raise
         except Exception:  # keep the timer alive

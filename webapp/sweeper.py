@@ -7,24 +7,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
+from collections.abc import Callable
 
+from tickets.store import TicketStore
 from tickets.sweep import sweep_overdue
-from webapp import deps
 
 log = logging.getLogger(__name__)
-DEFAULT_INTERVAL_SECONDS = 300.0
 
 
-def interval_seconds() -> float:
-    return float(os.environ.get("HOTLINE_SWEEP_INTERVAL_SECONDS", DEFAULT_INTERVAL_SECONDS))
-
-
-async def run_forever(interval: float) -> None:
+async def run_forever(interval: float, store: Callable[[], TicketStore]) -> None:
     """Sweep, sleep, repeat; a failed sweep is logged and retried at the next tick."""
     while True:
         try:
-            result = await asyncio.to_thread(sweep_overdue, deps.ticket_store())
+            result = await asyncio.to_thread(lambda: sweep_overdue(store()))
             if result.supervised:
                 log.info("督办 %d work orders (%d overdue)", len(result.supervised), len(result.overdue))
         except asyncio.CancelledError:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from hotline.commands.common import console, fail
-from hotline.settings import load_settings
+from settings import load_settings
 
 if TYPE_CHECKING:
     from tickets.store import TicketStore
@@ -94,15 +94,7 @@ def tickets_token(
     from datetime import timedelta
 
     from routing.directory import CityDirectory
-    from tickets.tokens import (
-        Principal,
-        TokenConfigError,
-        environment_hashes,
-        issue_token,
-        local_tokens_file,
-        now_utc,
-        revoke_tokens,
-    )
+    from tickets.tokens import Principal, TokenConfigError, environment_hashes, issue_token, now_utc, revoke_tokens
 
     settings = load_settings()
     kind = "agent" if agent else "department"
@@ -111,10 +103,10 @@ def tickets_token(
         if department is None:
             fail(f"Unknown department {name!r}: not in {settings.city_dir / 'departments.yaml'}")
         name = department.name
-    path = local_tokens_file(settings.var_dir)
+    path = settings.tokens_file
     if revoke:
         try:
-            known = environment_hashes(Principal(kind, name))
+            known = environment_hashes(Principal(kind, name), settings.token_variables())
         except TokenConfigError as error:  # a broken variable must not block a revocation
             console.print(str(error), style="yellow", markup=False, highlight=False)
             known = []
@@ -145,25 +137,13 @@ def tickets_migrate() -> None:
         console.print(f"Work-order database at revision {current_revision(connection)}")
 
 
-RETENTION_ENV = "HOTLINE_RETENTION_DAYS"
-DEFAULT_RETENTION_DAYS = 365
-
-
 def _retention_days(days: int | None) -> int:
-    """The period: --days, else HOTLINE_RETENTION_DAYS, else a year."""
-    import os
-
+    """The period: --days, else HOTLINE_RETENTION_DAYS (the settings check it), else a year."""
     if days is None:
-        raw = os.environ.get(RETENTION_ENV, "").strip()
-        if not raw:
-            return DEFAULT_RETENTION_DAYS
-        try:
-            days = int(raw)
-        except ValueError:
-            fail(f"{RETENTION_ENV} must be a whole number of days, not {raw!r}")
-    if days is None or days < 1:
+        return load_settings().retention_days
+    if days < 1:
         fail("The retention period must be at least 1 day")
-    return int(days)  # type: ignore[arg-type]
+    return days
 
 
 @app.command("redact")
@@ -177,7 +157,6 @@ def tickets_redact(
     store (PIPL art. 47); idempotent."""
     import getpass
 
-    from hotline.settings import load_settings
     from tickets.caller_data import redact_caller_data
     from tickets.errors import TicketError, WorkOrderNotFound
 
@@ -213,7 +192,7 @@ def tickets_redact(
 @app.command("purge")
 def tickets_purge(
     days: int | None = typer.Option(
-        None, "--days", help=f"Retention period in days (default: ${RETENTION_ENV} or {DEFAULT_RETENTION_DAYS})"
+        None, "--days", help="Retention period in days (default: $HOTLINE_RETENTION_DAYS or 365)"
     ),
     tracker_db: str | None = typer.Option(
         None, "--tracker-db", help="Rasa's SQL tracker store URL, e.g. sqlite:///var/rasa_tracker.db"

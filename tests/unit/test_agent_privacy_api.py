@@ -10,11 +10,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, insert, select
 
-from tests.unit.ticket_backends import *  # noqa: F403
+from settings import Settings
 from tests.unit.ticket_backends import complaint
 from tickets.handoffs import HandoffQueue
 from tickets.retention import TRACKER_EVENTS, _tracker_metadata
 from tickets.store import TicketStore
+from webapp import deps
+from webapp.app import create_app
 
 DEPARTMENT, AGENT = "dept-" + "d" * 40, "agent-" + "a" * 40
 PHONE = "13812345678"
@@ -41,17 +43,17 @@ def tracker_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def api(store: TicketStore, tmp_path: Path, tracker_url: str, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("HOTLINE_SWEEP_INTERVAL_SECONDS", "0")
-    monkeypatch.setenv("HOTLINE_TRACKER_DB_URL", tracker_url)
-    monkeypatch.setenv("HOTLINE_DEPARTMENT_TOKENS", json.dumps({"市城管局": DEPARTMENT}))
-    monkeypatch.setenv("HOTLINE_AGENT_TOKENS", json.dumps({"坐席01": AGENT}))
-    from webapp import app as webapp_module
-    from webapp import deps
-
-    monkeypatch.setattr(deps, "ticket_store", lambda: store)
-    yield TestClient(webapp_module.create_app())
+def api(store: TicketStore, tmp_path: Path, tracker_url: str):
+    settings = Settings.from_values(
+        var_dir=tmp_path / "var",
+        sweep_interval_seconds=0,
+        tracker_db_url=tracker_url,
+        department_tokens=json.dumps({"市城管局": DEPARTMENT}),
+        agent_tokens=json.dumps({"坐席01": AGENT}),
+    )
+    app = create_app(settings)
+    app.dependency_overrides[deps.ticket_store] = lambda: store
+    yield TestClient(app)
 
 
 def test_agents_read_the_hand_off_queue_and_the_read_is_logged(api: TestClient, store: TicketStore) -> None:

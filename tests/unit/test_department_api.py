@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.unit.ticket_backends import *  # noqa: F403
+from settings import Settings
 from tests.unit.ticket_backends import FakeClock, complaint
 from tickets.store import TicketStore
 from tickets.tokens import issue_token
+from webapp import deps
+from webapp.app import create_app
 
 # Plain tokens must be at least 32 characters (tickets/tokens.py).
 CHENGGUAN, HUANJING, AGENT = (f"{name}-{'x' * 32}" for name in ("tok-chengguan", "tok-huanjing", "tok-agent"))
@@ -24,17 +26,23 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-@pytest.fixture
-def api(store: TicketStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("HOTLINE_SWEEP_INTERVAL_SECONDS", "0")
-    monkeypatch.setenv("HOTLINE_DEPARTMENT_TOKENS", json.dumps({"市城管局": CHENGGUAN, "市生态环境局": HUANJING}))
-    monkeypatch.setenv("HOTLINE_AGENT_TOKENS", json.dumps({"坐席01": AGENT}))
-    from webapp import app as webapp_module
-    from webapp import deps
+def make_app(store: TicketStore, tmp_path: Path, **values: object) -> TestClient:
+    """The app with the test's store (a dependency override) and tokens in its settings."""
+    values = {
+        "var_dir": tmp_path / "var",
+        "sweep_interval_seconds": 0,
+        "department_tokens": json.dumps({"市城管局": CHENGGUAN, "市生态环境局": HUANJING}),
+        "agent_tokens": json.dumps({"坐席01": AGENT}),
+        **values,
+    }
+    app = create_app(Settings.from_values(**values))
+    app.dependency_overrides[deps.ticket_store] = lambda: store
+    return TestClient(app)
 
-    monkeypatch.setattr(deps, "ticket_store", lambda: store)
-    yield TestClient(webapp_module.app)
+
+@pytest.fixture
+def api(store: TicketStore, tmp_path: Path):
+    yield make_app(store, tmp_path)
 
 
 def dispatched(api: TestClient, store: TicketStore, text: str = "烧烤摊夜间噪音", **fields: object) -> str:
@@ -76,8 +84,10 @@ def test_department_sees_only_its_own(api: TestClient, store: TicketStore) -> No
     assert store.get(mine).status == "已转办"
 
 
-def test_co_handling_local_government_sees_but_cannot_act(api: TestClient, store: TicketStore, monkeypatch) -> None:
-    monkeypatch.setenv("HOTLINE_DEPARTMENT_TOKENS", json.dumps({"市城管局": CHENGGUAN, "山阳区人民政府": SHANYANG}))
+def test_co_handling_local_government_sees_but_cannot_act(api: TestClient, store: TicketStore) -> None:
+    tokens = json.dumps({"市城管局": CHENGGUAN, "山阳区人民政府": SHANYANG})
+    changed = api.app.state.services.settings.model_copy(update={"department_tokens": tokens})
+    api.app.dependency_overrides[deps.settings] = lambda: changed
     number = dispatched(api, store)
     shown = api.get(f"/api/department/work-orders/{number}", headers=bearer(SHANYANG))
     assert shown.status_code == 200 and shown.json()["role"] == "协办"
@@ -207,13 +217,10 @@ def test_token_file_issued_by_the_command_is_accepted(api: TestClient, store: Ti
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_sweep_runs_on_a_timer_in_the_app(api: TestClient, store: TicketStore, clock: FakeClock, monkeypatch) -> None:
+def test_sweep_runs_on_a_timer_in_the_app(api: TestClient, store: TicketStore, clock: FakeClock, tmp_path) -> None:
     late = dispatched(api, store, "电梯困人", urgency="特急")
     clock.now += timedelta(hours=3)
-    monkeypatch.setenv("HOTLINE_SWEEP_INTERVAL_SECONDS", "0.05")
-    from webapp import app as webapp_module
-
-    with TestClient(webapp_module.app):
+    with make_app(store, tmp_path, sweep_interval_seconds=0.05, retention_interval_seconds=0):
         deadline = time.monotonic() + 10
         while store.events(late)[-1].action != "督办" and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.generation import GenerationMode
 
-from hotline.settings import PROJECT_ROOT
+from settings import PROJECT_ROOT, Settings
 from tests.unit.fake_rasa import running_fake_rasa
 from tickets.store import NewWorkOrder, TicketStore
 
@@ -44,28 +44,22 @@ PERSONAL = [PHONE, ID_NUMBER, "１３９１２３４５６７８", ADDRESS]
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    from webapp.app import create_app
+
     workdir = tmp_path_factory.mktemp("fuzz")
-    patch = pytest.MonkeyPatch()
     database_url = f"sqlite:///{workdir / 'fuzz.db'}"
     with running_fake_rasa() as rasa_url:
-        for name, value in {
-            "HOTLINE_DATABASE_URL": database_url,
-            "HOTLINE_VAR_DIR": str(workdir / "var"),
-            "HOTLINE_RASA_URL": rasa_url,
-            "HOTLINE_API_DOCS": "true",
-            "HOTLINE_SWEEP_INTERVAL_SECONDS": "0",
-            "HOTLINE_CHAT_RATE": "100000/60",
-            "HOTLINE_LOOKUP_RATE": "100000/60",
-            "HOTLINE_DEPARTMENT_TOKENS": json.dumps({"市城管局": DEPARTMENT_TOKEN}),
-            "HOTLINE_AGENT_TOKENS": json.dumps({"坐席01": AGENT_TOKEN}),
-        }.items():
-            patch.setenv(name, value)
-        from webapp import app as webapp_module
-        from webapp import chat, config, deps, public_tickets
-
-        for cached in (config.web_settings, chat._limiters, public_tickets._limiters):
-            cached.cache_clear()
-        deps.clear()
+        configured = Settings.from_values(
+            database_url=database_url,
+            var_dir=workdir / "var",
+            rasa_url=rasa_url,
+            api_docs=True,
+            sweep_interval_seconds=0,
+            chat_rate="100000/60",
+            lookup_rate="100000/60",
+            department_tokens=json.dumps({"市城管局": DEPARTMENT_TOKEN}),
+            agent_tokens=json.dumps({"坐席01": AGENT_TOKEN}),
+        )
         store = TicketStore(database_url, prefix="JZ")
         for index in range(3):
             store.create_work_order(
@@ -80,9 +74,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
                 )
             )
         store.close()
-        yield webapp_module.create_app()
-        deps.clear()
-    patch.undo()
+        application = create_app(configured)
+        yield application
+        application.state.services.close()
 
 
 def check_response(status: int, body: bytes, content_type: str, sent: str) -> None:

@@ -6,11 +6,12 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
+from settings import Settings
 from tickets.lifecycle import WorkOrderLifecycle
 from tickets.store import NewWorkOrder, TicketStore
+from webapp.app import create_app
 
 
 def _closed(url: str, when: datetime, description: str) -> str:
@@ -24,30 +25,23 @@ def _closed(url: str, when: datetime, description: str) -> str:
         return order.number
 
 
-def test_the_web_app_redacts_orders_past_the_retention_period(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_web_app_redacts_orders_past_the_retention_period(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'web.db'}"
     now = datetime.now(UTC)
     old = _closed(url, now - timedelta(days=40), "楼道堆放杂物")
     recent = _closed(url, now - timedelta(days=5), "路灯不亮")
-    for name, value in {
-        "HOTLINE_DATABASE_URL": url,
-        "HOTLINE_VAR_DIR": str(tmp_path / "var"),
-        "HOTLINE_RETENTION_DAYS": "30",
-        "HOTLINE_RETENTION_INTERVAL_SECONDS": "3600",
-        "HOTLINE_SWEEP_INTERVAL_SECONDS": "0",
-        "HOTLINE_TRACKER_DB_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
-    }.items():
-        monkeypatch.setenv(name, value)
-    from webapp import app as webapp_module
-    from webapp import config, deps
-
-    config.web_settings.cache_clear()
-    deps.clear()
-    with TestClient(webapp_module.create_app()):  # the lifespan starts the timers; the first run is at once
+    settings = Settings.from_values(
+        database_url=url,
+        var_dir=tmp_path / "var",
+        retention_days=30,
+        retention_interval_seconds=3600,
+        sweep_interval_seconds=0,
+        tracker_db_url=f"sqlite:///{tmp_path / 'tracker.db'}",
+    )
+    with TestClient(create_app(settings)):  # the lifespan starts the timers; the first run is at once
         deadline = time.monotonic() + 20
         with TicketStore(url, prefix="JZ") as store:
             while store.get(old).redacted_at is None and time.monotonic() < deadline:
                 time.sleep(0.1)
             assert store.get(old).redacted_at is not None and store.get(old).phone is None
             assert store.get(recent).phone == "13812345678"
-    deps.clear()

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from hotline.cli import app
 from tickets.lifecycle import WorkOrderLifecycle
 from tickets.store import NewWorkOrder, TicketStore
-from tickets.tokens import TokenRegistry
+from tickets.tokens import FILE_NAME, TokenRegistry
 
 runner = CliRunner()
 
@@ -42,13 +42,14 @@ def test_token_issue_and_revoke(tmp_path: Path, monkeypatch) -> None:
     stored = (tmp_path / "department_tokens.yaml").read_text(encoding="utf-8")
     assert token not in stored and yaml.safe_load(stored)["tokens"][0]["name"] == "市城管局"
     city = Path(__file__).resolve().parents[2] / "cities" / "jiaozuo"
-    who = TokenRegistry.load(city, tmp_path).identify(token)
+    tokens_file = tmp_path / FILE_NAME
+    who = TokenRegistry.load(city, tokens_file).identify(token)
     assert who is not None and (who.kind, who.name) == ("department", "市城管局")
     assert runner.invoke(app, ["tickets", "token", "火星局"]).exit_code == 1
     agent = runner.invoke(app, ["tickets", "token", "坐席07", "--agent"]).stdout.strip().splitlines()[-1]
-    assert TokenRegistry.load(city, tmp_path).identify(agent).kind == "agent"
+    assert TokenRegistry.load(city, tokens_file).identify(agent).kind == "agent"
     assert runner.invoke(app, ["tickets", "token", "城管局", "--revoke"]).exit_code == 0
-    assert TokenRegistry.load(city, tmp_path).identify(token) is None
+    assert TokenRegistry.load(city, tokens_file).identify(token) is None
 
 
 def test_committed_token_file_holds_no_tokens() -> None:

@@ -20,7 +20,6 @@ from tickets.status import (
     can_transition,
 )
 from tickets.store import TicketStore, normalize_ticket_number
-from tickets.time_limits import TimeLimits
 
 
 def test_number_format_and_initial_state(store: TicketStore) -> None:
@@ -206,31 +205,6 @@ def test_views_are_frozen_plain_dataclasses(store: TicketStore) -> None:
     with pytest.raises(AttributeError):
         order.status = "已办结"  # type: ignore[misc]
     assert type(order).__module__ == "tickets.store"
-
-
-def test_composition_roots_pass_the_city_prefix_and_time_limits(
-    tmp_path: Path, city_dir: Path, monkeypatch, clock
-) -> None:
-    """tickets/ does not read the settings: the web app's and the action server's stores get the
-    configured city's prefix and time limits from their composition roots."""
-    from actions import services
-    from webapp import deps
-
-    monkeypatch.setenv("HOTLINE_CITY_DIR", str(city_dir))
-    monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
-    for module in (deps, services):
-        module.directory.cache_clear()
-        module.ticket_store.cache_clear()
-        try:
-            store = module.ticket_store()
-            assert store.ticket_prefix == "JZ"
-            assert store.time_limits == TimeLimits.for_city(city_dir)
-            store._clock = clock
-            assert store.create_work_order(complaint()).number.startswith("JZ2026")
-            store.close()
-        finally:
-            module.directory.cache_clear()
-            module.ticket_store.cache_clear()
 
 
 def test_the_ticket_prefix_is_required(tmp_path: Path) -> None:

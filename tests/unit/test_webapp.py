@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from settings import Settings
 from tests.unit.fake_rasa import PHONE, FakeRasa, running_fake_rasa
 from tickets.store import NewWorkOrder, TicketStore
 from webapp import conversations
@@ -19,27 +20,21 @@ def rasa() -> Iterator[str]:
         yield url
 
 
-def _client(tmp_path, monkeypatch, rasa_url: str = "http://127.0.0.1:9", **env: str) -> TestClient:
-    monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{tmp_path / 'web.db'}")
-    monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("HOTLINE_RASA_URL", rasa_url)  # port 9: nothing listens there
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    from webapp import app as webapp_module
-    from webapp import chat, config, deps, public_tickets
+def _client(tmp_path, rasa_url: str = "http://127.0.0.1:9", **values: object) -> TestClient:
+    """The app on its own settings (a database and var directory under tmp_path); port 9: nothing listens there."""
+    from webapp.app import create_app
 
-    for cached in (config.web_settings, chat._limiters, public_tickets._limiters):
-        cached.cache_clear()
-    deps.clear()
-    return TestClient(webapp_module.create_app())
+    settings = Settings.from_values(
+        database_url=f"sqlite:///{tmp_path / 'web.db'}", var_dir=tmp_path / "var", rasa_url=rasa_url, **values
+    )
+    return TestClient(create_app(settings))
 
 
 @pytest.fixture()
-def client(tmp_path, monkeypatch) -> Iterator[TestClient]:
-    yield _client(tmp_path, monkeypatch)
-    from webapp import deps
-
-    deps.clear()
+def client(tmp_path) -> Iterator[TestClient]:
+    client = _client(tmp_path)
+    yield client
+    client.app.state.services.close()
 
 
 def _create(tmp_path, phone: str | None = PHONE) -> str:
@@ -101,8 +96,8 @@ def test_unknown_number_and_wrong_digits_get_the_same_answer(client: TestClient,
     assert "后四位" in wrong.json()["message"]
 
 
-def test_guessing_the_last_four_digits_locks_the_order(tmp_path, monkeypatch) -> None:
-    client = _client(tmp_path, monkeypatch, HOTLINE_LOOKUP_RATE="1000/60", HOTLINE_LOOKUP_FAILURES="5/3600")
+def test_guessing_the_last_four_digits_locks_the_order(tmp_path) -> None:
+    client = _client(tmp_path, lookup_rate="1000/60", lookup_failures="5/3600")
     number = _create(tmp_path)
     codes = [
         client.post("/api/tickets/lookup", json={"number": number, "phone_last4": f"{i:04d}"}).status_code
@@ -113,8 +108,8 @@ def test_guessing_the_last_four_digits_locks_the_order(tmp_path, monkeypatch) ->
     assert right.status_code == 429 and "Retry-After" in right.headers
 
 
-def test_enumerating_numbers_from_one_client_is_rate_limited(tmp_path, monkeypatch) -> None:
-    client = _client(tmp_path, monkeypatch, HOTLINE_LOOKUP_RATE="10/60")
+def test_enumerating_numbers_from_one_client_is_rate_limited(tmp_path) -> None:
+    client = _client(tmp_path, lookup_rate="10/60")
     codes = [
         client.post("/api/tickets/lookup", json={"number": f"JZ20261207-{i:04d}", "phone_last4": "1234"}).status_code
         for i in range(1, 13)
@@ -142,10 +137,10 @@ def test_an_emergency_is_answered_even_when_the_assistant_is_down(client: TestCl
     assert "119" in reply["text"] and reply["custom"]["emergency"]["number"] == "119"
 
 
-def test_an_emergency_is_answered_when_the_assistant_is_too_slow(tmp_path, monkeypatch, rasa) -> None:
+def test_an_emergency_is_answered_when_the_assistant_is_too_slow(tmp_path, rasa) -> None:
     import time
 
-    client = _client(tmp_path, monkeypatch, rasa)
+    client = _client(tmp_path, rasa)
     FakeRasa.delay = 5.0
     started = time.monotonic()
     response = client.post("/api/chat", json={"message": "有人拿刀砍人了"})
@@ -153,8 +148,8 @@ def test_an_emergency_is_answered_when_the_assistant_is_too_slow(tmp_path, monke
     assert "110" in response.json()["replies"][0]["text"]
 
 
-def test_the_server_issues_the_conversation_id_and_ignores_the_browser_s(tmp_path, monkeypatch, rasa) -> None:
-    client = _client(tmp_path, monkeypatch, rasa)
+def test_the_server_issues_the_conversation_id_and_ignores_the_browser_s(tmp_path, rasa) -> None:
+    client = _client(tmp_path, rasa)
     first = client.post("/api/chat", json={"message": "你好", "sender": "victim-conversation"})
     assert first.status_code == 200
     cookie = first.cookies.get(conversations.COOKIE_NAME)
@@ -167,15 +162,15 @@ def test_the_server_issues_the_conversation_id_and_ignores_the_browser_s(tmp_pat
     assert senders[0] == senders[1]  # the cookie binds the second message to the same conversation
 
 
-def test_a_forged_conversation_cookie_starts_a_new_conversation(tmp_path, monkeypatch, rasa) -> None:
-    client = _client(tmp_path, monkeypatch, rasa)
+def test_a_forged_conversation_cookie_starts_a_new_conversation(tmp_path, rasa) -> None:
+    client = _client(tmp_path, rasa)
     client.cookies.set(conversations.COOKIE_NAME, "web-victim.forgedsignature", path="/api/")
     client.post("/api/chat", json={"message": "你好"})
     assert FakeRasa.received[0]["sender"] != "web-victim"
 
 
-def test_the_hand_off_summary_never_goes_back_into_the_channel(tmp_path, monkeypatch, rasa) -> None:
-    client = _client(tmp_path, monkeypatch, rasa)
+def test_the_hand_off_summary_never_goes_back_into_the_channel(tmp_path, rasa) -> None:
+    client = _client(tmp_path, rasa)
     response = client.post("/api/chat", json={"message": "转人工"})
     assert response.status_code == 200
     assert PHONE not in response.text and "塔南路" not in response.text
@@ -183,8 +178,8 @@ def test_the_hand_off_summary_never_goes_back_into_the_channel(tmp_path, monkeyp
     assert reply["custom"] == {"handoff": {"queued": True}} and "recipient_id" not in reply
 
 
-def test_chat_is_rate_limited_per_conversation(tmp_path, monkeypatch, rasa) -> None:
-    client = _client(tmp_path, monkeypatch, rasa, HOTLINE_CHAT_RATE="3/60")
+def test_chat_is_rate_limited_per_conversation(tmp_path, rasa) -> None:
+    client = _client(tmp_path, rasa, chat_rate="3/60")
     codes = [client.post("/api/chat", json={"message": f"第{i}句"}).status_code for i in range(4)]
     assert codes == [200, 200, 200, 429]
 
@@ -199,8 +194,8 @@ def test_control_characters_only_count_as_empty(client: TestClient) -> None:
     assert client.post("/api/chat", json={"message": "\x00\x07 \u200b"[:3]}).status_code == 422
 
 
-def test_a_lone_surrogate_gets_a_clear_message_not_a_500(tmp_path, monkeypatch, rasa) -> None:
-    client = _client(tmp_path, monkeypatch, rasa)
+def test_a_lone_surrogate_gets_a_clear_message_not_a_500(tmp_path, rasa) -> None:
+    client = _client(tmp_path, rasa)
     response = client.post(
         "/api/chat",
         content=b'{"message": "\\ud800\xe4\xbd\xa0\xe5\xa5\xbd"}',
@@ -252,20 +247,20 @@ def test_api_answers_are_not_cached_or_framed(client: TestClient) -> None:
     assert response.headers["x-frame-options"] == "DENY"
 
 
-def test_api_docs_are_off_unless_configured(tmp_path, monkeypatch) -> None:
-    assert _client(tmp_path, monkeypatch).get("/openapi.json").status_code == 404
-    assert _client(tmp_path, monkeypatch).get("/docs").status_code == 404
-    assert _client(tmp_path, monkeypatch, HOTLINE_API_DOCS="true").get("/openapi.json").status_code == 200
+def test_api_docs_are_off_unless_configured(tmp_path) -> None:
+    assert _client(tmp_path).get("/openapi.json").status_code == 404
+    assert _client(tmp_path).get("/docs").status_code == 404
+    assert _client(tmp_path, api_docs=True).get("/openapi.json").status_code == 200
 
 
-def test_the_session_secret_is_kept_private(tmp_path, monkeypatch) -> None:
-    _client(tmp_path, monkeypatch).post("/api/chat", json={"message": "你好"})
+def test_the_session_secret_is_kept_private(tmp_path) -> None:
+    _client(tmp_path).post("/api/chat", json={"message": "你好"})
     secret = tmp_path / "var" / "session_secret"
     assert secret.exists() and secret.stat().st_mode & 0o077 == 0
 
 
-def test_a_turn_the_assistant_left_unanswered_gets_a_clear_message(tmp_path, monkeypatch, rasa) -> None:
-    client = _client(tmp_path, monkeypatch, rasa)
+def test_a_turn_the_assistant_left_unanswered_gets_a_clear_message(tmp_path, rasa) -> None:
+    client = _client(tmp_path, rasa)
     FakeRasa.silent = True  # Rasa's answer when the action server died during the turn: []
     try:
         replies = client.post("/api/chat", json={"message": "对"}).json()["replies"]
