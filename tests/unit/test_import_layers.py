@@ -1,6 +1,6 @@
 """Import layers (issue 15): the domain packages import neither Rasa, a web framework, the CLI
-framework nor the hotline package. Configuration reaches them as arguments from the composition
-roots (actions/services.py, webapp/deps.py, hotline/commands/*).
+framework, the hotline package nor the settings. Configuration reaches them as arguments from the
+composition roots (actions/services.py, webapp/deps.py, hotline/commands/*).
 
 Checked on the source with the ast module, so imports inside functions count too.
 """
@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # telephony/ and analytics/ join when they exist.
 DOMAIN_PACKAGES = ("knowledge_base", "routing", "tickets", "telephony", "analytics")
-FORBIDDEN = ("rasa_sdk", "rasa", "fastapi", "starlette", "typer", "hotline")
+FORBIDDEN = ("rasa_sdk", "rasa", "fastapi", "starlette", "typer", "hotline", "settings", "pydantic_settings")
 
 
 def _domain_files() -> list[Path]:
@@ -70,7 +70,7 @@ def test_the_domain_packages_exist() -> None:
         assert any(path.relative_to(ROOT).parts[0] == package for path in files), package
 
 
-def test_domain_packages_import_no_framework_and_not_the_hotline_package() -> None:
+def test_domain_packages_import_no_framework_nor_the_hotline_package_nor_the_settings() -> None:
     assert violations(_domain_files()) == []
 
 
@@ -84,6 +84,8 @@ def test_domain_packages_import_no_framework_and_not_the_hotline_package() -> No
         ("def main():\n    import typer\n", True),
         ("def f():\n    from hotline.settings import load_settings\n", True),
         ("import importlib\nimportlib.import_module('hotline.settings')", True),
+        ("from settings import Settings", True),
+        ("import settings.model", True),
         ("import hotlinex", False),
         ("from tickets.store import TicketStore", False),
         ("from . import store", False),
