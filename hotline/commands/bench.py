@@ -168,6 +168,56 @@ def bench_kill(
     console.print(f"Report: {target}  (logs and transcripts: {report['workdir']})")
 
 
+@app.command("train")
+def bench_train(
+    config: Path = typer.Option(Path("bot/config.yml"), help="Pipeline to train (the shipped one by default)"),
+    cold: bool = typer.Option(
+        True, "--cold/--warm", help="Empty training caches, as on a fresh machine, or reuse them"
+    ),
+    diet: list[str] = typer.Option([], help="DIET option KEY=VALUE for a variant, e.g. epochs=3 (repeatable)"),
+    drop: list[str] = typer.Option(
+        [], help="Leave a pipeline entry out: NAME or NAME:ANALYZER, e.g. CountVectorsFeaturizer:char_wb"
+    ),
+    work_dir: Path | None = typer.Option(None, help="Scratch folder (default: var/bench/train)"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
+) -> None:
+    """Time `rasa train` per component (DIET's seconds per epoch, the e5 embedding): where training goes."""
+    import yaml
+
+    from evaluation.train_profile import profile_training
+    from hotline.processes import PROJECT_ROOT, RASA_BIN, child_environment
+
+    if not RASA_BIN.exists():
+        fail(f"The Rasa environment is missing ({RASA_BIN}): run `make setup`.")
+    options = {}
+    for item in diet:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            fail(f"--diet {item!r}: expected KEY=VALUE, e.g. epochs=3")
+        options[key.strip()] = yaml.safe_load(value)
+    settings = load_settings()
+    try:
+        profile = profile_training(
+            RASA_BIN,
+            PROJECT_ROOT,
+            work_dir or settings.var_dir / "bench" / "train",
+            config.resolve(),
+            cold=cold,
+            diet=options,
+            drop=drop,
+            env=child_environment(),
+        )
+    except (OSError, ValueError) as error:
+        fail(f"Cannot train {config}: {error}")
+        return
+    if profile.exit_code:
+        fail(f"rasa train failed (exit {profile.exit_code}); its log is above.")
+    if as_json:
+        typer.echo(json.dumps(profile.as_dict(), ensure_ascii=False, indent=2))
+        return
+    console.print_json(data=profile.as_dict())
+
+
 def _register_nlu() -> None:
     """`hotline bench nlu` lives with the NLU evaluation it shares its Rasa access with."""
     from hotline.commands.eval_nlu import bench_nlu

@@ -30,8 +30,12 @@ def intents(
     accept: list[str] = typer.Option(
         [], help="With --expect: further intents that count (repeatable), for a secondary figure"
     ),
-    rasa_url: str = typer.Option(DEFAULT_RASA_URL, help="A running Rasa server with --enable-api"),
-    start_rasa: bool = typer.Option(True, help="Start a private Rasa server when none answers at --rasa-url"),
+    rasa_url: str | None = typer.Option(
+        None, help="Parse through this running Rasa server (--enable-api) instead of loading the model here"
+    ),
+    model: Path | None = typer.Option(None, help="Trained Rasa model (default: the shipped var/rasa_models one)"),
+    batch_size: int = typer.Option(64, min=1, help="Messages per NLU graph run when loading the model here"),
+    workers: int = typer.Option(2, min=1, help="Parallel parsing processes when loading the model here"),
     limit: int = typer.Option(0, min=0, help="Only N messages, a fixed random sample (0: all)"),
     seed: int = typer.Option(12345, help="Seed of the --limit sample and of the --history-half split"),
     history_half: bool = typer.Option(
@@ -49,12 +53,14 @@ def intents(
         LabelMap,
         RasaUnavailable,
         as_dict,
+        batch_intents,
         load_jsonl,
         plot_confusion,
         rasa_parser,
         score_expected,
         score_labelled,
     )
+    from hotline.processes import PROJECT_ROOT, RASA_BIN, RASA_MODEL, child_environment
     from hotline.settings import load_settings
 
     require_file(dataset, "Dataset")
@@ -66,10 +72,11 @@ def intents(
         fail(f"Label map {label_map} not found (see evaluation/label_maps/).")
     labels = LabelMap.load(label_map) if label_map else None
     rows = load_jsonl(dataset, text_field, label_field if label_map else None)
-    model = None
     if history_half:
         if labels is None:
             fail("--history-half needs --label-map and --label-field.")
+        if rasa_url:
+            fail("--history-half scores a model trained here: leave out --rasa-url.")
         rows, model = _train_with_history(rows, labels, seed, history_max_chars)
     if limit and limit < len(rows):
         import random
@@ -77,11 +84,16 @@ def intents(
         rows = random.Random(seed).sample(rows, limit)
     texts = [text for text, _ in rows]
     try:
-        # the history variant always gets a private server of the model just trained
-        url = None if history_half else rasa_url
-        with rasa_parser(url, start=start_rasa or history_half, model=model) as parser:
-            predicted = parser.intents(texts)
-            model_file = parser.client.get(f"{parser.url}/status").json().get("model_file")
+        if rasa_url:
+            with rasa_parser(rasa_url, start=False) as parser:
+                predicted = parser.intents(texts)
+                model_file = parser.client.get(f"{parser.url}/status").json().get("model_file")
+        else:
+            model = model or RASA_MODEL
+            predicted = batch_intents(
+                RASA_BIN.parent / "python", PROJECT_ROOT, model, texts, batch_size, workers, child_environment()
+            )
+            model_file = str(model)
     except RasaUnavailable as error:
         fail(f"Cannot reach the trained NLU: {error}")
         return

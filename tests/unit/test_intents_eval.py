@@ -90,9 +90,19 @@ def test_the_commands_say_clearly_when_rasa_is_not_running(tmp_path: Path) -> No
             "out_of_scope",
             "--rasa-url",
             "http://127.0.0.1:9",
-            "--no-start-rasa",
         ],
     )
     assert result.exit_code == 1 and "Cannot reach the trained NLU" in " ".join(result.output.split())
     result = runner.invoke(app, ["intents", "--dataset", str(tmp_path / "missing.jsonl"), "--expect", "out_of_scope"])
     assert result.exit_code == 1 and "not found" in " ".join(result.output.split())
+
+
+def test_batch_parsing_says_clearly_what_is_missing(tmp_path: Path) -> None:
+    from evaluation.intents_eval import batch_intents
+
+    with pytest.raises(RasaUnavailable, match="Rasa environment is missing"):
+        batch_intents(tmp_path / "python", REPO_ROOT, tmp_path / "model.tar.gz", ["你好"])
+    python = tmp_path / "python"
+    python.touch()
+    with pytest.raises(RasaUnavailable, match="not trained"):
+        batch_intents(python, REPO_ROOT, tmp_path / "model.tar.gz", ["你好"])
