@@ -61,17 +61,19 @@ var/spacy_zh/meta.json: $(RASA_VENV)/.installed $(SPACY_SOURCES) nlu_data/jieba/
 	@echo "== [$$(date +%T)] spaCy zh pipeline (blank zh + jieba + entity_ruler)"
 	$(RASA_VENV)/bin/python bot/spacy_pipeline.py --city-dir $(CITY_DIR) --userdict nlu_data/jieba/userdict.txt --out var/spacy_zh
 
+# Two OpenMP threads for the e5 featurizer while training (nothing else runs beside it then; a
+# server keeps one, see bot/components/e5_featurizer.py).
 var/rasa_models/hotline.tar.gz: $(RASA_VENV)/.installed var/spacy_zh/meta.json $(RASA_SOURCES)
 	@echo "== [$$(date +%T)] Training the Rasa model (cache: $(RASA_CACHE_DIRECTORY))"
 	mkdir -p $(RASA_CACHE_DIRECTORY)
 	find $(HOTLINE_CACHE_DIR)/rasa -mindepth 1 -maxdepth 1 -type d -mtime +14 -exec rm -rf {} + 2>/dev/null || true
-	$(RASA_VENV)/bin/rasa train --config bot/config.yml --domain bot/domain.yml \
+	OMP_NUM_THREADS=2 $(RASA_VENV)/bin/rasa train --config bot/config.yml --domain bot/domain.yml \
 	  --data nlu_data bot/data --out var/rasa_models --fixed-model-name hotline
 
-# NLU cross-validation of the shipped pipeline (≈60 min on 2 CPUs; not part of `make test`).
+# NLU cross-validation of the shipped pipeline (≈15 min on 2 CPUs; not part of `make test`).
 # Summary files to keep: evaluation/reports/nlu_cv/{intent_report,RegexEntityExtractor_report}.json.
 nlu-cv: $(RASA_VENV)/.installed var/spacy_zh/meta.json
-	$(RASA_VENV)/bin/rasa test nlu --cross-validation --folds 3 --config bot/config.yml --nlu nlu_data \
+	OMP_NUM_THREADS=2 $(RASA_VENV)/bin/rasa test nlu --cross-validation --folds 3 --config bot/config.yml --nlu nlu_data \
 	  --out var/nlu_cv --no-plot
 	cp var/nlu_cv/intent_report.json var/nlu_cv/RegexEntityExtractor_report.json evaluation/reports/nlu_cv/
 
