@@ -32,13 +32,12 @@ def _store() -> KnowledgeStore:
 
 def _city_name() -> str:
     """The home city (city.yaml `name`): policy documents of other cities get their own region."""
-    import yaml
+    from routing.directory import CityDirectory
 
-    path = load_settings().city_dir / "city.yaml"
-    if not path.exists():
+    city_dir = load_settings().city_dir
+    if not (city_dir / "city.yaml").exists():
         return ""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return str(data.get("name", "")) if isinstance(data, dict) else ""
+    return CityDirectory.load(city_dir).name
 
 
 def _import_files(
@@ -330,7 +329,7 @@ def kb_build(
     started = time.perf_counter()
     store = _store()
     try:
-        encoder = Encoder(settings.model_dir, engine)
+        encoder = Encoder(settings.model_dir, engine or settings.encoder, settings.onnx_max_tokens)
         if incremental:
             kb, meta = load_index(settings.index_dir)
             changed = store.updated_since(meta.get("store_synced_at") or "")
@@ -387,7 +386,9 @@ def kb_search(
     except ValueError:
         fail(f"--on {on}: expected an ISO date such as 2026-01-31")
     try:
-        searcher = KnowledgeSearcher.open(settings.index_dir, settings.model_dir)
+        searcher = KnowledgeSearcher.open(
+            settings.index_dir, settings.model_dir, engine=settings.encoder, max_seq_length=settings.onnx_max_tokens
+        )
     except IndexNotBuiltError as error:
         fail(str(error))
     hits = searcher.search(question, top_k=top_k, on=day, region=region)

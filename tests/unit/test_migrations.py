@@ -9,7 +9,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from tests.unit.ticket_backends import *  # noqa: F403
 from tests.unit.ticket_backends import FakeClock
 from tickets.migrate import current_revision, head_revision
 from tickets.models import Base

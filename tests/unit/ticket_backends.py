@@ -11,9 +11,6 @@ from datetime import datetime
 
 from tickets.store import NewWorkOrder
 
-# Still star-imported by test_migrations, test_agent_privacy_api and test_department_api.
-__all__ = ["FakeClock", "complaint"]
-
 
 class FakeClock:
     def __init__(self, now: datetime) -> None:
