@@ -75,7 +75,7 @@ class RasaParser:
     def __init__(self, url: str, timeout: float = 60.0, token: str | None = None) -> None:
         """``token``: Rasa's API token (HOTLINE_RASA_TOKEN by default, as `hotline run` and the
         private servers started here use)."""
-        from hotline.settings import load_settings
+        from settings import load_settings
 
         self.url = url.rstrip("/")
         token = token if token is not None else load_settings().rasa_token
@@ -180,7 +180,7 @@ def rasa_parser(rasa_url: str | None, start: bool = True, model: Path | None = N
             if not start:
                 raise
     from hotline.processes import RASA_BIN, RASA_MODEL, Supervisor, free_port, rasa_server
-    from hotline.settings import load_settings
+    from settings import load_settings
 
     if not RASA_BIN.exists():
         raise RasaUnavailable(f"the Rasa environment is missing ({RASA_BIN}): run `make setup`")

@@ -14,7 +14,7 @@ from tickets.models import Base
 
 
 def _default_url() -> str:
-    from hotline.settings import load_settings
+    from settings import load_settings
 
     return load_settings().database_url
 

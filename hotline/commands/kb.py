@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hotline.commands.common import console, fail
-from hotline.settings import load_settings
+from settings import load_settings
 
 if TYPE_CHECKING:
     from knowledge_base.importers.records import ImportResult, RowError

@@ -16,7 +16,7 @@ from sqlstore.alembic_env import run_migrations
 
 
 def _default_url() -> str:
-    from hotline.settings import load_settings
+    from settings import load_settings
 
     return load_settings().database_url
 

@@ -7,8 +7,8 @@ import re
 import httpx
 import pytest
 
-from hotline.settings import load_settings
 from routing.directory import CityDirectory
+from settings import load_settings
 from tickets.store import TicketStore
 
 pytestmark = pytest.mark.e2e

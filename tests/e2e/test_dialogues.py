@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from hotline.settings import load_settings
 from routing.directory import CityDirectory
+from settings import load_settings
 from tickets.handoffs import HandoffQueue
 from tickets.store import TicketStore
 

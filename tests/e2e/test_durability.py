@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from hotline.settings import load_settings
 from routing.directory import CityDirectory
+from settings import load_settings
 from tickets.store import TicketStore
 
 pytestmark = pytest.mark.e2e

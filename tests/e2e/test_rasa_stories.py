@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from hotline.processes import RASA_BIN, RASA_MODEL
-from hotline.settings import PROJECT_ROOT
+from settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
 STORIES = PROJECT_ROOT / "bot" / "tests"

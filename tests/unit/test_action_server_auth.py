@@ -20,7 +20,7 @@ from rasa_sdk.executor import ActionExecutor
 
 from actions.serve import build_app
 from hotline.processes import free_port
-from hotline.settings import PROJECT_ROOT
+from settings import PROJECT_ROOT
 
 TOKEN = "test-action-token-0123456789abcdef"
 SERVER = """

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hotline.cli import app
-from hotline.settings import load_settings
+from settings import load_settings
 from tickets.store import NewWorkOrder, TicketStore
 
 runner = CliRunner()

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from hotline.processes import RASA_BIN
-from hotline.settings import PROJECT_ROOT
+from settings import PROJECT_ROOT
 
 SCRIPT = r"""
 import json, sys

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from evaluation.retrieval import distractor_entries, in_part, load_dataset, metrics
 from evaluation.synthetic import SYNTHETIC_PREFIX, synthetic_entries
 from hotline.commands.eval_kb import ood, retrieval
-from hotline.settings import load_settings
+from settings import load_settings
 
 QA = [
     ("社保卡丢了怎么补办", "社保卡丢失后先挂失，再到银行网点补办新卡。"),

@@ -8,8 +8,8 @@ import random
 import numpy as np
 import pytest
 
-from hotline.settings import load_settings
 from knowledge_base.finetune import FinetuneSettings, _batches, finetune
+from settings import load_settings
 
 PAIRS = [
     ("身份证丢了去哪里补办", "居民身份证遗失，可携带户口簿到户籍所在地派出所户籍窗口申请补领，缴纳工本费二十元。"),

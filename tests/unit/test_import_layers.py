@@ -82,7 +82,7 @@ def test_domain_packages_import_no_framework_nor_the_hotline_package_nor_the_set
         ("import fastapi.responses", True),
         ("from starlette.requests import Request", True),
         ("def main():\n    import typer\n", True),
-        ("def f():\n    from hotline.settings import load_settings\n", True),
+        ("def f():\n    from settings import load_settings\n", True),
         ("import importlib\nimportlib.import_module('hotline.settings')", True),
         ("from settings import Settings", True),
         ("import settings.model", True),

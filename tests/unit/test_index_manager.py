@@ -6,12 +6,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from hotline.settings import load_settings
 from knowledge_base.encoder import Encoder
 from knowledge_base.entry import KnowledgeEntry, Source
 from knowledge_base.index import IndexConfig, build_index, choose_index_kind, slot_of, tune_nprobe, vector_id
 from knowledge_base.index_files import load_index, save_index
 from knowledge_base.index_manager import ReloadingSearcher, apply_changes
+from settings import load_settings
 
 SOURCE = Source(title="测试文件")
 BASE = [

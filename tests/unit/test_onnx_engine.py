@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hotline.settings import load_settings
 from knowledge_base.embedding_model import VERIFY_TEXTS
+from settings import load_settings
 
 pytest.importorskip("onnxruntime")
 
