@@ -11,9 +11,9 @@ import threading
 import time
 from functools import lru_cache
 
+from hotline.composition import build_router
 from hotline.privacy import install_log_masking
 from knowledge_base.index_manager import ReloadingSearcher
-from routing import paths as routing_paths
 from routing.directory import CityDirectory
 from routing.router import Router
 from settings import Settings, load_settings
@@ -39,16 +39,7 @@ def directory() -> CityDirectory:
 @lru_cache(maxsize=1)
 def router() -> Router:
     """Rules, plus the trained routing model in the routing directory when there is one."""
-    config = settings()
-    return Router.from_city_dir(
-        config.city_dir,
-        routing_paths.model_path(config.routing_dir),
-        config.model_dir,
-        model_optional=True,
-        encoder_engine=config.routing_encoder,
-        max_seq_length=config.onnx_max_tokens,
-        directory=directory(),
-    )
+    return build_router(settings(), directory())
 
 
 @lru_cache(maxsize=1)

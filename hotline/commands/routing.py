@@ -61,18 +61,9 @@ def route(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Route one request and show the decision."""
-    from routing import paths
-    from routing.router import Router
+    from hotline.composition import build_router
 
-    settings = load_settings()
-    router = Router.from_city_dir(
-        settings.city_dir,
-        paths.model_path(settings.routing_dir),
-        settings.model_dir,
-        model_optional=True,
-        encoder_engine=settings.routing_encoder,
-        max_seq_length=settings.onnx_max_tokens,
-    )
+    router = build_router(load_settings())
     decision = router.route(text, district)
     doc = {k: v for k, v in decision.__dict__.items() if k != "emergency"}
     doc["emergency"] = decision.emergency.__dict__ if decision.emergency else None
