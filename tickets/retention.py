@@ -10,8 +10,11 @@ The period arrives as an argument; reading it from configuration is the caller's
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import (
     Column,
@@ -26,6 +29,7 @@ from sqlalchemy import (
     delete,
     func,
     inspect,
+    make_url,
     select,
 )
 from sqlalchemy.orm import Session
@@ -104,15 +108,22 @@ def purge_expired(
     return PurgeResult(cutoff=_aware(now).astimezone(UTC) - older_than, redacted=tuple(redacted))
 
 
-def _tracker_engine(tracker_db_url: str) -> Engine:
-    connect_args = {"timeout": 15} if tracker_db_url.startswith("sqlite") else {}
-    engine = create_engine(tracker_db_url, hide_parameters=True, connect_args=connect_args)
+@contextmanager
+def _tracker_events(tracker_db_url: str) -> Iterator[Engine | None]:
+    """An engine on Rasa's tracker store, or None while Rasa has written nothing there yet: no
+    ``events`` table, or a SQLite file that does not exist (it is not created here)."""
+    url = make_url(tracker_db_url)
+    sqlite_file = url.database if url.get_backend_name() == "sqlite" and url.database != ":memory:" else None
+    if sqlite_file and not Path(sqlite_file).exists():
+        yield None
+        return
+    connect_args = {"timeout": 15} if url.get_backend_name() == "sqlite" else {}
+    engine = create_engine(url, hide_parameters=True, connect_args=connect_args)
     hide_error_details(engine)
-    return engine
-
-
-def _has_events_table(engine: Engine) -> bool:
-    return inspect(engine).has_table(TRACKER_EVENTS.name)
+    try:
+        yield engine if inspect(engine).has_table(TRACKER_EVENTS.name) else None
+    finally:
+        engine.dispose()
 
 
 def purge_tracker_events(tracker_db_url: str, older_than: timedelta, now: datetime) -> TrackerPurgeResult:
@@ -123,9 +134,8 @@ def purge_tracker_events(tracker_db_url: str, older_than: timedelta, now: dateti
     """
     _check_period(older_than)
     cutoff = _aware(now).astimezone(UTC) - older_than
-    engine = _tracker_engine(tracker_db_url)
-    try:
-        if not _has_events_table(engine):
+    with _tracker_events(tracker_db_url) as engine:
+        if engine is None:
             return TrackerPurgeResult(cutoff, 0, 0)
         events = TRACKER_EVENTS
         stale = (
@@ -137,23 +147,18 @@ def purge_tracker_events(tracker_db_url: str, older_than: timedelta, now: dateti
             conversations = len(connection.execute(stale).all())
             deleted = connection.execute(delete(events).where(events.c.sender_id.in_(stale))).rowcount
         return TrackerPurgeResult(cutoff, conversations, int(deleted or 0))
-    finally:
-        engine.dispose()
 
 
 def redact_conversation(tracker_db_url: str, sender_id: str) -> int:
     """Delete one conversation's events from the tracker store; returns how many were deleted."""
     if not sender_id or not sender_id.strip():
         raise ValueError("a conversation id is needed")
-    engine = _tracker_engine(tracker_db_url)
-    try:
-        if not _has_events_table(engine):
+    with _tracker_events(tracker_db_url) as engine:
+        if engine is None:
             return 0
         with engine.begin() as connection:
             result = connection.execute(delete(TRACKER_EVENTS).where(TRACKER_EVENTS.c.sender_id == sender_id))
             return int(result.rowcount or 0)
-    finally:
-        engine.dispose()
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
             rasa_url=rasa_url,
             api_docs=True,
             sweep_interval_seconds=0,
+            retention_interval_seconds=0,
             chat_rate="100000/60",
             lookup_rate="100000/60",
             department_tokens=json.dumps({"市城管局": DEPARTMENT_TOKEN}),

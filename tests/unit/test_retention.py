@@ -123,3 +123,13 @@ def test_a_tracker_database_rasa_has_not_written_yet(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     assert purge_tracker_events(url, YEAR, NOW).events == 0
     assert redact_conversation(url, "conv-1") == 0
+
+
+def test_a_tracker_database_whose_file_does_not_exist_is_left_alone(tmp_path: Path) -> None:
+    """The web app's retention timer may run before Rasa has ever started (the CI failure of stop 23:
+    "unable to open database file" logged from the timer's thread)."""
+    missing = tmp_path / "not-yet" / "tracker.db"
+    url = f"sqlite:///{missing}"
+    assert purge_tracker_events(url, YEAR, NOW).conversations == 0
+    assert redact_conversation(url, "conv-1") == 0
+    assert not missing.parent.exists()
