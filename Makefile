@@ -59,10 +59,12 @@ $(MODEL_DIR)/modules.json: $(VENV)/.installed $(MODEL_SOURCES)
 	touch $@
 
 # The index is built from the store's published entries when the database holds any, else from the
-# city's files: only a clone without a database may take it from the cache.
+# city's files: only a clone without a database may take it from the cache (its key is hashed only
+# when the step runs).
 KB_BUILD := $(VENV)/bin/hotline kb build
 ifeq ($(wildcard $(VAR)/hotline.db)$(HOTLINE_DATABASE_URL),)
-KB_BUILD := scripts/cached_step.sh $(HOTLINE_CACHE_DIR)/kb $(call source_key,$(KB_SOURCES) $(MODEL_SOURCES)) $(VAR)/kb -- $(KB_BUILD)
+KB_BUILD = scripts/cached_step.sh $(HOTLINE_CACHE_DIR)/kb $(call source_key,$(KB_SOURCES) $(MODEL_SOURCES)) $(VAR)/kb \
+  -- $(VENV)/bin/hotline kb build
 endif
 $(VAR)/kb/meta.json: $(MODEL_DIR)/modules.json $(KB_SOURCES)
 	@echo "== [$$(date +%T)] Knowledge base index"

