@@ -13,10 +13,14 @@ from rasa_sdk.types import DomainDict
 from actions import replies, services
 from actions.offload import off_loop
 from actions.understanding import SKIPPED, declines_rating, parse_rating
-from routing.emergency import EmergencyAdvice, advice_for_emergency
+from routing.emergency import EmergencyAdvice, advice_for_emergency, detect_emergency, emergency_hint
 
 logger = logging.getLogger(__name__)
 FAILURES_BEFORE_OFFER = 2
+# Intents that bring up another matter: the rating waits no longer for them.
+OTHER_MATTER_INTENTS = frozenset(
+    {"ask_info", "ask_facet", "complain", "seek_help", "suggest", "praise", "ask_ticket_status", "urge_ticket"}
+)
 
 
 def bot_payloads_since_last_user(tracker: Tracker) -> list[dict[str, Any]]:
@@ -58,7 +62,11 @@ def _answered(payloads: list[dict[str, Any]]) -> bool:
 
 
 def _clarifying(payloads: list[dict[str, Any]]) -> bool:
-    return any(isinstance(p.get("knowledge"), dict) and p["knowledge"].get("clarify") for p in payloads)
+    """The answer asked back: which of two entries, or which service an elliptical question is about."""
+    return any(
+        isinstance(p.get("knowledge"), dict) and (p["knowledge"].get("clarify") or p["knowledge"].get("needs_topic"))
+        for p in payloads
+    )
 
 
 class ActionCheckAnswer(Action):
@@ -97,14 +105,29 @@ class ActionDeclineHuman(Action):
         return [SlotSet("offered_human", False), SlotSet("failure_count", 0.0)]
 
 
-def emergency_advice(text: str) -> EmergencyAdvice:
-    """routing.emergency with the city's own numbers (the same reading the router and the web app use)."""
+# Below this NLU confidence, an emergency intent whose words name no fire, crime or injury is doubted.
+EMERGENCY_SURE = 0.9
+
+
+def doubtful_emergency(text: str, confidence: float | None) -> bool:
+    """The emergency intent with less than EMERGENCY_SURE confidence and no emergency in the words."""
+    if confidence is not None and confidence >= EMERGENCY_SURE:
+        return False
+    return detect_emergency(text, city_emergency_numbers()) is None and not emergency_hint(text)
+
+
+def city_emergency_numbers() -> dict[str, str] | None:
+    """The city's own emergency numbers; None (the national ones) when the city data cannot be read."""
     try:
-        numbers = services.directory().emergency_numbers
+        return services.directory().emergency_numbers
     except Exception:  # an emergency is answered even when the city data cannot be read
         logger.exception("city directory unavailable; the national emergency numbers apply")
-        numbers = None
-    return advice_for_emergency(text, numbers)
+        return None
+
+
+def emergency_advice(text: str) -> EmergencyAdvice:
+    """routing.emergency with the city's own numbers (the same reading the router and the web app use)."""
+    return advice_for_emergency(text, city_emergency_numbers())
 
 
 class ActionEmergency(Action):
@@ -114,14 +137,22 @@ class ActionEmergency(Action):
         return "action_emergency"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        advice = emergency_advice(tracker.latest_message.get("text") or "")
+        text = tracker.latest_message.get("text") or ""
+        events: list[EventType] = []
+        if tracker.active_loop.get("name"):
+            events += [ActiveLoop(None), SlotSet("requested_slot", None)]
+        if doubtful_emergency(text, (tracker.latest_message.get("intent") or {}).get("confidence")):
+            # The NLU alone, not sure, and nothing in the words of a fire, a crime or an injury:
+            # the numbers in one sentence, then the question answered ("助学贷款利息还用还不").
+            from actions.answer import answer_and_check  # actions.answer imports this module
+
+            dispatcher.utter_message(text=replies.emergency_caveat(city_emergency_numbers()))
+            return events + answer_and_check(dispatcher, tracker, domain)
+        advice = emergency_advice(text)
         dispatcher.utter_message(
             text=replies.emergency(advice.number, advice.advice),
             json_message={"emergency": {"number": advice.number, "transfer": advice.number}},
         )
-        events: list[EventType] = []
-        if tracker.active_loop.get("name"):
-            events += [ActiveLoop(None), SlotSet("requested_slot", None)]
         return events
 
 
@@ -145,7 +176,16 @@ class ValidateSatisfactionForm(FormValidationAction):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if declines_rating(text) or intent in ("deny", "goodbye"):
             return {"satisfaction_score": SKIPPED}
-        if intent in ("ask_info", "complain", "seek_help", "suggest", "praise", "ask_ticket_status", "urge_ticket"):
+        if intent in (
+            "ask_info",
+            "ask_facet",
+            "complain",
+            "seek_help",
+            "suggest",
+            "praise",
+            "ask_ticket_status",
+            "urge_ticket",
+        ):
             # The caller has another matter; do not hold them in the rating.
             return {"satisfaction_score": SKIPPED}
         dispatcher.utter_message(text=replies.satisfaction_retry())

@@ -23,11 +23,14 @@ SUMMARY_SLOTS = (
     "phone",
     "ticket_number",
     "satisfaction_score",
+    "topic_entry",
+    "topic_facet",
 )
 # Intents that say what the conversation is about (not how it is going).
 TOPIC_INTENTS = frozenset(
     {
         "ask_info",
+        "ask_facet",
         "complain",
         "seek_help",
         "suggest",

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from knowledge_base.answer_forms import CHAT_LIMIT, AnswerBody
 from knowledge_base.entry import KnowledgeEntry
-from routing.emergency import emergency_message
+from routing.emergency import DEFAULT_NUMBERS, emergency_message
 
 
 def cite(entry: KnowledgeEntry) -> str:
@@ -32,9 +33,23 @@ def chinese_date(iso: str) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def knowledge_answer(entry: KnowledgeEntry) -> str:
-    valid = f"（有效期至{chinese_date(entry.valid_to)}）" if entry.valid_to else ""
-    return f"{entry.answer.strip()}{valid}\n\n{cite(entry)}"
+def _validity(entry: KnowledgeEntry) -> str:
+    return f"（有效期至{chinese_date(entry.valid_to)}）" if entry.valid_to else ""
+
+
+def _offer(entry: KnowledgeEntry) -> str:
+    return "需要完整的办事指南吗？" if entry.facets else "需要完整内容吗？"
+
+
+def answer_budget(entry: KnowledgeEntry, limit: int = CHAT_LIMIT) -> int:
+    """Characters left for the answer body once validity, source line and offer are added."""
+    return limit - len(_validity(entry)) - len(cite(entry)) - len(_offer(entry)) - 3
+
+
+def knowledge_answer(entry: KnowledgeEntry, body: AnswerBody) -> str:
+    """The body, its validity, the source line, and an offer of the rest when something was left out."""
+    offer = f"\n{_offer(entry)}" if body.truncated else ""
+    return f"{body.text}{_validity(entry)}\n{cite(entry)}{offer}"
 
 
 def expired_answer(entry: KnowledgeEntry) -> str:
@@ -42,6 +57,20 @@ def expired_answer(entry: KnowledgeEntry) -> str:
         f"您问的可能是{entry.source.citation()}中的规定，但这项政策已于{chinese_date(entry.valid_to)}到期，"
         "现在不能按它办理。最新规定我这里还没有收录，建议转人工客服为您核实。"
     )
+
+
+def ask_which_service(facet_label: str) -> str:
+    """An elliptical follow-up with no matter under discussion yet."""
+    what = f"的{facet_label}" if facet_label else ""
+    return f"您问的是哪项业务{what}？请说一下业务名称，比如办居住证、办退休、开饭店。"
+
+
+def topic_cleared() -> str:
+    return "抱歉，没答到点上。请您换个说法再说一遍想办的事，或者说“转人工”。"
+
+
+def full_guide_declined() -> str:
+    return "好的。还有别的问题吗？"
 
 
 def not_sure() -> str:
@@ -148,6 +177,12 @@ def ask_ticket_number_to_urge() -> str:
 def emergency(number: str, advice: str) -> str:
     """The number first (routing.emergency.emergency_message, also used by the web app)."""
     return emergency_message(number, advice)
+
+
+def emergency_caveat(numbers: dict[str, str] | None = None) -> str:
+    """Said before answering a message the NLU took for an emergency but whose words name none."""
+    merged = {**DEFAULT_NUMBERS, **(numbers or {})}
+    return f"如果有紧急危险，请直接拨打{merged['police']}、{merged['fire']}或{merged['medical']}。"
 
 
 def satisfaction_thanks(score: int) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Protocol, TypeVar
@@ -60,6 +60,9 @@ class KnowledgeEntry:
     category: str = ""
     status: str = "published"
     updated_at: str = ""  # ISO timestamp of the last change
+    # Parts of a structured guide a caller can ask for alone (knowledge_base.facets: "materials" →
+    # its lines); empty for policies and FAQ entries, which are answered whole or by excerpt.
+    facets: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
 
     @property
     def is_published(self) -> bool:
@@ -80,6 +83,7 @@ class KnowledgeEntry:
         data = asdict(self)
         data["questions"] = list(self.questions)
         data["keywords"] = list(self.keywords)
+        data["facets"] = {name: list(lines) for name, lines in self.facets.items()}
         return data
 
     @classmethod
@@ -88,6 +92,7 @@ class KnowledgeEntry:
         values["source"] = Source(**values["source"])
         values["questions"] = tuple(values.get("questions", ()))
         values["keywords"] = tuple(values.get("keywords", ()))
+        values["facets"] = {str(name): tuple(lines) for name, lines in (values.get("facets") or {}).items()}
         return cls(**values)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from knowledge_base.entry import KnowledgeEntry, Source, require_unique_ids
+from knowledge_base.facets import guide_facets
 
 VOICE_MAX_CHARS = 119  # voice replies must stay under 120 characters
 _URL = re.compile(r"(https?://|www\.)", re.IGNORECASE)
@@ -253,6 +254,20 @@ def render_voice(guide: ServiceGuide) -> str:
     return f"{guide.name}的详情可拨打12345咨询。"
 
 
+def facets_of(guide: ServiceGuide) -> dict[str, tuple[str, ...]]:
+    """The guide's facets (knowledge_base.facets), each stated as in the plain-language version."""
+    return guide_facets(
+        who=_sentence(guide.who),
+        conditions=[_sentence(item) for item in guide.conditions],
+        materials=[_sentence(item) for item in guide.materials],
+        how_and_where=[_sentence(item) for item in guide.how_and_where],
+        steps=[_sentence(item) for item in guide.steps],
+        time_limit=_sentence(guide.time_limit),
+        fee=_sentence(guide.fee),
+        departments=_departments(guide),
+    )
+
+
 def guide_to_entry(guide: ServiceGuide, default_category: str = "高效办成一件事") -> KnowledgeEntry:
     """A guide as a knowledge-base entry (kind="guide", valid from its document date).
 
@@ -273,6 +288,7 @@ def guide_to_entry(guide: ServiceGuide, default_category: str = "高效办成一
         plain_answer=render_plain_text(guide),
         voice_answer=render_voice(guide),
         category=guide.category or default_category,
+        facets=facets_of(guide),
     )
 
 

@@ -107,6 +107,9 @@ class ReloadingSearcher:
     def judge(self, hits: list[Hit]) -> Decision:
         return self.searcher.judge(hits)
 
+    def entry(self, entry_id: str) -> KnowledgeEntry | None:
+        return self.searcher.entry(entry_id)
+
 
 def entries_for_index(store: Any | None, knowledge_dir: Path) -> tuple[list[KnowledgeEntry], str]:
     """Published entries of the knowledge store when it has any, else the city's shipped files.

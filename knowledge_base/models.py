@@ -20,6 +20,7 @@ class EntryRow(Base):
     voice_answer: Mapped[str] = mapped_column(Text, default="")
     questions: Mapped[list[str]] = mapped_column(JSON, default=list)
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    facets: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
     source_title: Mapped[str] = mapped_column(Text)
     source_doc_number: Mapped[str] = mapped_column(String(200), default="")
     source_issuer: Mapped[str] = mapped_column(Text, default="")

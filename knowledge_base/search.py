@@ -171,6 +171,10 @@ class KnowledgeSearcher:
             return False
         return not region or entry.region in ("", region)
 
+    def entry(self, entry_id: str) -> KnowledgeEntry | None:
+        """An indexed entry by id (the topic a follow-up question refers to)."""
+        return self.kb.get(entry_id)
+
     def decide(self, question: str, on: date | None = None, top_k: int = 5, region: str | None = None) -> Decision:
         """Search and judge in one step."""
         return self.judge(self.search(question, top_k, on, region))

@@ -59,6 +59,8 @@ def content_hash(entry: KnowledgeEntry) -> str:
     data = {name: getattr(entry, name) for name in _CONTENT_FIELDS}
     data["questions"] = list(entry.questions)
     data["keywords"] = list(entry.keywords)
+    if entry.facets:  # absent, not empty, so entries without facets keep their earlier hash
+        data["facets"] = {name: list(lines) for name, lines in entry.facets.items()}
     data["source"] = asdict(entry.source)
     blob = json.dumps(data, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
@@ -78,6 +80,7 @@ def _row_values(entry: KnowledgeEntry) -> dict[str, Any]:
         "voice_answer": entry.voice_answer,
         "questions": list(entry.questions),
         "keywords": list(entry.keywords),
+        "facets": {name: list(lines) for name, lines in entry.facets.items()},
         "source_title": entry.source.title,
         "source_doc_number": entry.source.doc_number,
         "source_issuer": entry.source.issuer,
@@ -112,6 +115,7 @@ def _to_entry(row: EntryRow) -> KnowledgeEntry:
         valid_to=row.valid_to or "",
         kind=row.kind,
         keywords=tuple(row.keywords or ()),
+        facets={name: tuple(lines) for name, lines in (row.facets or {}).items()},
         plain_answer=row.plain_answer or "",
         voice_answer=row.voice_answer or "",
         category=row.category or "",

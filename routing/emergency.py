@@ -207,6 +207,12 @@ def detect_emergency(text: str, numbers: dict[str, str] | None = None) -> Emerge
     )
 
 
+def emergency_hint(text: str) -> bool:
+    """Broader words of a fire or an illness (烟, 晕) than ``detect_emergency`` acts on alone."""
+    cleaned = _without_not_now(text)
+    return bool(_FIRE_HINT.search(cleaned) or _MEDICAL_HINT.search(cleaned))
+
+
 def advice_for_emergency(text: str, numbers: dict[str, str] | None = None) -> EmergencyAdvice:
     """Advice for a message already recognised as an emergency: always a number to call.
 

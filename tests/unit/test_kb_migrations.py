@@ -17,7 +17,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Table, inspect, text
+from sqlalchemy import MetaData, Table, inspect, text
 from sqlalchemy.orm import Session
 
 from knowledge_base.entry import KnowledgeEntry, Source
@@ -31,6 +31,27 @@ from tickets.models import Base as TicketBase
 from tickets.store import TicketStore
 
 LEGACY_ID = "faq-legacy"
+# Columns added by revisions after the baseline (kb0002: facets); the baseline is the models without them.
+LATER_COLUMNS = frozenset({"facets"})
+
+
+def _legacy_metadata() -> MetaData:
+    """The schema create_all made before migrations: today's kb_entries without LATER_COLUMNS."""
+    table = EntryRow.__table__
+    assert isinstance(table, Table)
+    metadata = MetaData()
+    Table(table.name, metadata, *(column._copy() for column in table.columns if column.name not in LATER_COLUMNS))
+    return metadata
+
+
+def _to_baseline(url: str) -> None:
+    """Migrate an empty database to the baseline revision only."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(MIGRATIONS.config(connection), MIGRATIONS.baseline_revision)
+    finally:
+        engine.dispose()
 
 
 def _entry(entry_id: str, answer: str = "工作日上午九点到下午五点。") -> KnowledgeEntry:
@@ -96,9 +117,9 @@ def _create_all_with_a_row(url: str) -> None:
     """What KnowledgeStore did before migrations: create_all, then an import wrote a row."""
     engine = make_engine(url)
     try:
-        Base.metadata.create_all(engine)
-        table = EntryRow.__table__
-        assert isinstance(table, Table)
+        metadata = _legacy_metadata()
+        metadata.create_all(engine)
+        table = metadata.tables["kb_entries"]
         row: dict[str, Any] = {column.name: "" for column in table.columns}
         row.update(
             id=LEGACY_ID,
@@ -133,11 +154,12 @@ def test_an_empty_database_migrates_to_the_models_schema(db_url: str) -> None:
 
 def test_the_baseline_makes_exactly_the_table_create_all_made(db_url: str) -> None:
     engine = make_engine(db_url)
-    Base.metadata.create_all(engine)
+    legacy = _legacy_metadata()
+    legacy.create_all(engine)
     made_by_create_all = _schema(db_url)
-    Base.metadata.drop_all(engine)
+    legacy.drop_all(engine)
     engine.dispose()
-    KnowledgeStore(db_url).close()
+    _to_baseline(db_url)
     assert _schema(db_url) == made_by_create_all
 
 
@@ -151,9 +173,21 @@ def test_the_baseline_ddl_on_sqlite_is_create_alls(tmp_path: Path) -> None:
         return found
 
     legacy, migrated = f"sqlite:///{tmp_path / 'legacy.db'}", f"sqlite:///{tmp_path / 'migrated.db'}"
-    Base.metadata.create_all(make_engine(legacy))
-    KnowledgeStore(migrated).close()
+    _legacy_metadata().create_all(make_engine(legacy))
+    _to_baseline(migrated)
     assert ddl(migrated) == ddl(legacy)
+
+
+def test_facets_are_added_to_a_baseline_database_and_kept(db_url: str) -> None:
+    _create_all_with_a_row(db_url)
+    store = KnowledgeStore(db_url)
+    try:
+        assert store.get(LEGACY_ID).facets == {}
+        faceted = replace(_entry("guide-x"), kind="guide", facets={"fee": ("不收费。",)})
+        store.upsert_many([faceted], "city")
+        assert store.get("guide-x").facets == {"fee": ("不收费。",)}
+    finally:
+        store.close()
 
 
 def test_a_database_made_by_create_all_is_adopted(db_url: str) -> None:

@@ -18,7 +18,6 @@ from nlu_data.examples import ANNOTATION, block_examples, plain_text
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NLU_DIR = REPO_ROOT / "nlu_data"
 NLU_FILES = sorted(NLU_DIR.glob("nlu*.yml"))
-REGEX_FILE = NLU_DIR / "regex.yml"
 CITY_DIR = REPO_ROOT / "cities" / "jiaozuo"
 
 REQUIRED_INTENTS = (
@@ -45,7 +44,18 @@ MIN_EXAMPLES = 40
 # Found by the spaCy entity_ruler (generated from the city directory and the guides).
 RULER_ENTITIES = {"district", "department", "service_item"}
 # Found by regexes (nlu_data/regex.yml); RegexEntityExtractor needs one annotation of each.
-REGEX_ENTITIES = {"phone", "ticket_number", "town", "address", "date", "time", "person_name"}
+REGEX_ENTITIES = {
+    "phone",
+    "ticket_number",
+    "town",
+    "address",
+    "date",
+    "time",
+    "person_name",
+    "facet",
+    "subject",
+    "wrong_answer",
+}
 ALLOWED_ENTITIES = RULER_ENTITIES | REGEX_ENTITIES
 
 
@@ -99,10 +109,11 @@ def _all_annotations() -> list[Annotation]:
 
 
 def _regexes() -> dict[str, list[re.Pattern[str]]]:
-    data = _load_yaml(REGEX_FILE)
+    """Every regex of every nlu_data/*.yml file (regex.yml, nlu_facets.yml)."""
     return {
         item["regex"]: [re.compile(p) for p in block_examples(item["examples"])]
-        for item in data["nlu"]
+        for path in sorted(NLU_DIR.glob("*.yml"))
+        for item in _load_yaml(path).get("nlu") or []
         if "regex" in item
     }
 

@@ -2,7 +2,8 @@
 evaluation datasets in ../shared/datasets (see that folder's README: "Do not copy its sentences
 into the project's own training data").
 
-Two checks for every example of every nlu_data/*.yml file:
+Two checks for every example of every nlu_data/*.yml file and every caller turn of the
+conversations in evaluation/dialogues/*.yaml:
 - it is not equal to any dataset sentence (fields text, question, answer), compared after removing
   whitespace and punctuation (examples of five or more characters; shorter ones are bare words);
 - it shares no run of 20 or more consecutive characters with a dataset sentence (same
@@ -27,6 +28,7 @@ from nlu_data.examples import block_examples, plain_text
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NLU_DIR = REPO_ROOT / "nlu_data"
+DIALOGUES_DIR = REPO_ROOT / "evaluation" / "dialogues"
 DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 SENTENCE_FIELDS = ("text", "question", "answer")
 WINDOW = 20
@@ -42,9 +44,18 @@ def _normalise(text: str) -> str:
     return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch)[0] not in ("P", "S"))
 
 
-def _examples() -> list[tuple[str, int, str]]:
-    """(file name, line number, plain example) for every example of nlu_data/*.yml."""
+def _dialogue_turns() -> list[tuple[str, int, str]]:
+    """(file name, 0, caller text) for every turn of the evaluation conversations."""
     found = []
+    for path in sorted(DIALOGUES_DIR.glob("*.yaml")):
+        for conversation in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("conversations") or []:
+            found.extend((path.name, 0, str(turn["user"])) for turn in conversation["turns"])
+    return found
+
+
+def _examples() -> list[tuple[str, int, str]]:
+    """(file name, line number, plain example) for every example of nlu_data/*.yml, then the dialogue turns."""
+    found = _dialogue_turns()
     for path in sorted(NLU_DIR.glob("*.yml")):
         text = path.read_text(encoding="utf-8")
         line_numbers: dict[str, int] = {}

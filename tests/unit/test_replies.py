@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from actions import replies
+from knowledge_base.answer_forms import summary_body
 from knowledge_base.entry import KnowledgeEntry, Source
 
 ENTRY = KnowledgeEntry(
@@ -21,7 +22,7 @@ ENTRY = KnowledgeEntry(
 
 
 def test_answer_cites_document_number_section_and_department() -> None:
-    text = replies.knowledge_answer(ENTRY)
+    text = replies.knowledge_answer(ENTRY, summary_body(ENTRY, "禁用区在哪", replies.answer_budget(ENTRY)))
     assert text.startswith("禁用区为主城区范围。")
     assert "《焦作市人民政府关于划定禁止使用高排放非道路移动机械区域的通告》（焦政〔2024〕14号）二、" in text
     assert "责任部门：市生态环境局" in text
