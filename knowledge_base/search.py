@@ -36,7 +36,9 @@ CURATED_KINDS = frozenset({"faq", "guide"})
 class Thresholds:
     """Fusion weights and decision thresholds (defaults: knowledge_base/search.yaml).
 
-    confidence = sigmoid(bias + w_dense · cosine + w_lexical · coverage) of a candidate;
+    confidence = sigmoid(bias + w_dense · cosine + w_lexical · coverage + w_gap · gap) of a candidate,
+    where gap is its fused score minus the next candidate's: a clear winner is more often right
+    than the first of several near-equal entries (calibrated on the answers that were wrong);
     `answer`: the best candidate needs this confidence to be served;
     `clarify_margin` / `clarify_min`: a second candidate whose fused score is within the margin
     and whose confidence reaches `clarify_min` makes the assistant ask which one is meant.
@@ -50,12 +52,13 @@ class Thresholds:
     bias: float = -40.0
     w_dense: float = 45.0
     w_lexical: float = 2.0
+    w_gap: float = 0.0
     answer: float = 0.5
     clarify_margin: float = 0.0
     clarify_min: float = 0.5
 
-    def confidence(self, dense: float, lexical: float) -> float:
-        z = self.bias + self.w_dense * dense + self.w_lexical * lexical
+    def confidence(self, dense: float, lexical: float, gap: float = 0.0) -> float:
+        z = self.bias + self.w_dense * dense + self.w_lexical * lexical + self.w_gap * gap
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
     def replace(self, **changes: Any) -> Thresholds:
@@ -86,6 +89,7 @@ class Hit:
     dense: float = 0.0  # best cosine of the entry's vectors
     lexical: float = 0.0  # BM25 coverage: share of the query weight matched (0…~2, tf saturates at k1+1)
     confidence: float = 0.0  # calibrated, 0…1
+    pair_confidence: float = 0.0  # the same with the lead over the entry after next: "it is this or the next one"
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,13 @@ class Decision:
     @property
     def best(self) -> Hit | None:
         return self.hits[0] if self.hits else None
+
+
+def _distinct_pair(valid: list[Hit]) -> list[Hit] | None:
+    """The first two valid entries when they are two different things to ask about."""
+    if len(valid) > 1 and valid[0].entry.title != valid[1].entry.title:
+        return valid[:2]
+    return None
 
 
 class KnowledgeSearcher:
@@ -148,22 +159,19 @@ class KnowledgeSearcher:
             t.lexical_weight,
             t.rrf_k,
         )
-        hits = []
+        ranked = []
         for candidate in candidates[: max(top_k * 2, top_k + 5)]:
             entry = self.kb.by_slot[cast(int, candidate.key)]
             bonus = t.curated_bonus if entry.kind in CURATED_KINDS else 0.0
+            ranked.append((candidate.score + bonus, entry, candidate))
+        ranked.sort(key=lambda item: -item[0])
+        hits = []
+        for rank, (score, entry, candidate) in enumerate(ranked[:top_k]):
+            gaps = [score - ranked[rank + step][0] if rank + step < len(ranked) else 1.0 for step in (1, 2)]
+            confidence, pair = (t.confidence(candidate.dense, candidate.lexical, gap) for gap in gaps)
             expired = bool(entry.valid_to) and day > entry.valid_to
-            hits.append(
-                Hit(
-                    entry,
-                    candidate.score + bonus,
-                    expired,
-                    candidate.dense,
-                    candidate.lexical,
-                    t.confidence(candidate.dense, candidate.lexical),
-                )
-            )
-        return sorted(hits, key=lambda hit: -hit.score)[:top_k]
+            hits.append(Hit(entry, score, expired, candidate.dense, candidate.lexical, confidence, pair))
+        return hits
 
     @staticmethod
     def _allowed(entry: KnowledgeEntry, day: str, region: str | None) -> bool:
@@ -183,20 +191,22 @@ class KnowledgeSearcher:
         """Answer, clarify, report expiry or say not sure.
 
         An expired entry that beats every valid one is reported as EXPIRED so the caller is told
-        the policy ended instead of being served it as current.
+        the policy ended instead of being served it as current. When the first entry is not a clear
+        winner but the first two together are (their lead over the third would make an answer
+        confident), the caller is asked which of the two is meant instead of being told nothing.
         """
         t = self.thresholds
-        if not hits or hits[0].confidence < t.answer:
+        if not hits:
+            return Decision(UNSURE, hits)
+        valid = [hit for hit in hits if not hit.expired]
+        if hits[0].confidence < t.answer:
+            pair = _distinct_pair(valid)
+            if pair and hits[0] is pair[0] and pair[0].pair_confidence >= t.answer:
+                return Decision(CLARIFY, pair)
             return Decision(UNSURE, hits)
         if hits[0].expired:
             return Decision(EXPIRED, hits)
-        valid = [hit for hit in hits if not hit.expired]
-        if len(valid) > 1:
-            first, second = valid[0], valid[1]
-            if (
-                first.score - second.score < t.clarify_margin
-                and second.confidence >= t.clarify_min
-                and first.entry.title != second.entry.title
-            ):
-                return Decision(CLARIFY, [first, second])
+        pair = _distinct_pair(valid)
+        if pair and pair[0].score - pair[1].score < t.clarify_margin and pair[1].confidence >= t.clarify_min:
+            return Decision(CLARIFY, pair)
         return Decision(ANSWER, valid)

@@ -15,6 +15,8 @@ import typer
 from hotline.commands.common import console, fail, require_file
 from settings import load_settings
 
+OWN_OUT_OF_SCOPE = Path(__file__).resolve().parents[2] / "nlu_data" / "nlu_out_of_scope.yml"
+
 
 def _encoder(cache: bool) -> Any:
     from knowledge_base.encoder import Encoder, ModelNotBuiltError
@@ -120,10 +122,18 @@ def retrieval(
 
 
 def ood(
-    dataset: Path = typer.Option(..., "--dataset", help="Out-of-domain JSONL (e.g. smp2017_out_of_domain.jsonl)"),
+    dataset: Path = typer.Option(
+        ...,
+        "--dataset",
+        help="Out-of-domain JSONL to check against, never to calibrate on (smp2017_out_of_domain.jsonl)",
+    ),
     in_domain: Path = typer.Option(..., "--in-domain", help="In-domain question/answer JSONL (e.g. msga_gov_qa.jsonl)"),
+    own_ood: Path = typer.Option(
+        OWN_OUT_OF_SCOPE, "--own-ood", help="Our own out-of-scope examples to calibrate on (an nlu_data file)"
+    ),
     text_field: str = typer.Option("text", "--text-field"),
-    target: float = typer.Option(0.03, "--target", help="Highest share of OOD calibration questions answered"),
+    target: float = typer.Option(0.03, "--target", help="Highest share of our own OOD calibration examples answered"),
+    precision: float = typer.Option(0.9, "--precision", help="Lowest share of answered calibration questions right"),
     limit: int | None = typer.Option(None, "--limit", min=1),
     write_config: Path | None = typer.Option(
         None, "--write-config", help="Store the calibrated thresholds in this yaml (e.g. knowledge_base/search.yaml)"
@@ -133,13 +143,23 @@ def ood(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
 ) -> None:
     """Share of out-of-domain requests answered from the knowledge base, and of in-domain ones answered."""
-    from evaluation.ood import run_ood, write_thresholds
+    from evaluation.ood import own_out_of_scope, run_ood, write_thresholds
 
     require_file(dataset, "Dataset")
     require_file(in_domain, "In-domain dataset")
+    require_file(own_ood, "Own out-of-scope examples")
     encoder = _encoder(cache)
     try:
-        report, tuned = run_ood(dataset, in_domain, encoder, text_field=text_field, target_ood=target, limit=limit)
+        report, tuned = run_ood(
+            dataset,
+            in_domain,
+            encoder,
+            own_ood=own_out_of_scope(own_ood),
+            text_field=text_field,
+            target_ood=target,
+            min_precision=precision,
+            limit=limit,
+        )
     except ValueError as error:
         fail(str(error))
     finally:
@@ -152,10 +172,13 @@ def ood(
             write_config,
             (
                 "Knowledge search settings: fusion and the calibrated answer / clarify decision.\n"
-                f"Calibrated by `hotline eval ood --dataset {dataset.name} --in-domain {in_domain.name}` on the\n"
-                f"calibration half, encoder {encoder.name}; on the other half: "
-                f"OOD wrongly answered {report.report_part['ood_wrongly_answered']:.3f}, "
-                f"in-domain answered {report.report_part['in_domain_answered']:.3f}."
+                f"Calibrated by `hotline eval ood --dataset {dataset.name} --in-domain {in_domain.name} "
+                f"--precision {precision} --target {target}`\n"
+                f"on the calibration halves of {in_domain.name} and {own_ood.name}, encoder {encoder.name}; "
+                f"on the other halves:\nin-domain answered {report.report_part['in_domain_answered']:.3f} "
+                f"(right {report.report_part['in_domain_answered_correct']:.3f}), own OOD answered "
+                f"{report.report_part['ood_wrongly_answered']:.3f}; {dataset.name} (check only) answered "
+                f"{next(iter(report.check.values())):.3f}."
             ),
         )
         doc["config_written"] = str(write_config)
@@ -165,8 +188,8 @@ def ood(
         return
     r = report.report_part
     console.print(
-        f"{dataset.name} vs {in_domain.name} (report half): OOD wrongly answered {r['ood_wrongly_answered']:.3f} "
+        f"{in_domain.name} + {own_ood.name} (report halves): own OOD answered {r['ood_wrongly_answered']:.3f} "
         f"of {r['ood_questions']}; in-domain answered {r['in_domain_answered']:.3f} of {r['in_domain_questions']} "
         f"(correct {r['in_domain_answered_correct']:.3f}, clarified {r['in_domain_clarified']:.3f})\n"
-        f"  thresholds: {report.thresholds}"
+        f"  check, never calibrated on: {report.check}\n  thresholds: {report.thresholds}"
     )

@@ -139,6 +139,20 @@ def test_judge_does_not_clarify_with_an_unconfident_runner_up() -> None:
     assert KnowledgeSearcher.judge(_Judge(RULES), hits).action == ANSWER
 
 
+def test_judge_asks_between_two_entries_that_together_clearly_lead() -> None:
+    first = Hit(KnowledgeEntry("a", "残疾人证办理", "答案。", SOURCE), 0.95, confidence=0.3, pair_confidence=0.8)
+    second = _hit("b", "残疾人服务“一件事”", 0.949, 0.3)
+    decision = KnowledgeSearcher.judge(_Judge(RULES), [first, second, _hit("c", "丙", 0.7, 0.01)])
+    assert decision.action == CLARIFY and [hit.entry.id for hit in decision.hits] == ["a", "b"]
+    unclear = Hit(first.entry, 0.95, confidence=0.3, pair_confidence=0.4)
+    assert KnowledgeSearcher.judge(_Judge(RULES), [unclear, second]).action == UNSURE
+
+
+def test_a_clear_lead_raises_the_confidence() -> None:
+    rules = Thresholds(bias=-10.0, w_dense=10.0, w_lexical=0.0, w_gap=50.0)
+    assert rules.confidence(0.9, 0.0, gap=0.05) > rules.confidence(0.9, 0.0, gap=0.0)
+
+
 def test_judge_hands_off_below_the_threshold_and_reports_expiry() -> None:
     assert KnowledgeSearcher.judge(_Judge(RULES), [_hit("a", "甲", 0.8, 0.3)]).action == UNSURE
     assert KnowledgeSearcher.judge(_Judge(RULES), []).action == UNSURE
