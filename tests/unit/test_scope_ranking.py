@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.components.scope_ranking import gate_candidate, out_of_scope_first
+from bot.components.scope_ranking import gate_candidate, has_matter_entities, out_of_scope_first
 
 GATED = ["ask_info", "inform", "complain"]
 
@@ -34,3 +34,9 @@ def test_out_of_scope_goes_first_and_the_rest_keep_their_order() -> None:
     assert ranking[0]["confidence"] == pytest.approx(0.8)
     assert ranking[1]["confidence"] == pytest.approx(0.2 * 0.6 / 0.9)
     assert sum(item["confidence"] for item in ranking) == pytest.approx(1.0)
+
+
+def test_follow_up_words_alone_do_not_make_a_message_a_hotline_matter() -> None:
+    assert not has_matter_entities([{"entity": "subject", "value": "梦想"}, {"entity": "wrong_answer", "value": "x"}])
+    assert has_matter_entities([{"entity": "facet", "value": "fee"}])
+    assert has_matter_entities([{"entity": "subject", "value": "居住证"}, {"entity": "district", "value": "山阳区"}])
