@@ -176,16 +176,7 @@ class ValidateSatisfactionForm(FormValidationAction):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if declines_rating(text) or intent in ("deny", "goodbye"):
             return {"satisfaction_score": SKIPPED}
-        if intent in (
-            "ask_info",
-            "ask_facet",
-            "complain",
-            "seek_help",
-            "suggest",
-            "praise",
-            "ask_ticket_status",
-            "urge_ticket",
-        ):
+        if intent in OTHER_MATTER_INTENTS:
             # The caller has another matter; do not hold them in the rating.
             return {"satisfaction_score": SKIPPED}
         dispatcher.utter_message(text=replies.satisfaction_retry())

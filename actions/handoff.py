@@ -10,6 +10,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
+from actions.conversation import OTHER_MATTER_INTENTS
 from actions.offload import off_loop
 from tickets.handoffs import HandoffQueue
 
@@ -27,21 +28,7 @@ SUMMARY_SLOTS = (
     "topic_facet",
 )
 # Intents that say what the conversation is about (not how it is going).
-TOPIC_INTENTS = frozenset(
-    {
-        "ask_info",
-        "ask_facet",
-        "complain",
-        "seek_help",
-        "suggest",
-        "praise",
-        "ask_ticket_status",
-        "urge_ticket",
-        "emergency",
-        "out_of_scope",
-        "nlu_fallback",
-    }
-)
+TOPIC_INTENTS = OTHER_MATTER_INTENTS | {"emergency", "out_of_scope", "nlu_fallback"}
 RECENT_MESSAGES = 5
 
 
