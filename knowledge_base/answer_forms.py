@@ -110,7 +110,13 @@ def full_body(entry: KnowledgeEntry) -> AnswerBody:
 
 
 def voice_body(entry: KnowledgeEntry, body: AnswerBody) -> AnswerBody:
-    """The spoken form: the entry's own voice answer for a summary, else the first sentences of the body."""
+    """The spoken form, one or two sentences: the entry's own voice answer for a summary; a facet's
+    lines run together as one sentence ("居住证办理要带的材料：本人居民身份证；本人近期照片……");
+    otherwise the first sentences of the body."""
     if body.facet == SUMMARY and entry.voice_answer:
         return AnswerBody(entry.voice_answer, SUMMARY, True)
+    lines = entry.facets.get(body.facet)
+    if body.facet in FACETS and lines:
+        items = "；".join(line.rstrip("。；") for line in lines)
+        return AnswerBody(spoken_form(f"{_name(entry)}{spoken_label(body.facet)}：{items}。"), body.facet, True)
     return AnswerBody(spoken_form(body.text.replace("\n", "；")), body.facet, True)

@@ -53,7 +53,7 @@ def guide_facets(
     steps: Sequence[str],
     time_limit: str,
     fee: str,
-    departments: str,
+    departments: Sequence[str],
 ) -> dict[str, tuple[str, ...]]:
     """Every facet of a structured guide; "online" only when the guide names an online channel."""
     facets = {
@@ -64,7 +64,7 @@ def guide_facets(
         "steps": tuple(steps),
         "time_limit": (time_limit,),
         "fee": (fee,),
-        "department": (departments,),
+        "department": tuple(departments),
     }
     online = online_lines(how_and_where)
     if online:

@@ -264,8 +264,18 @@ def facets_of(guide: ServiceGuide) -> dict[str, tuple[str, ...]]:
         steps=[_sentence(item) for item in guide.steps],
         time_limit=_sentence(guide.time_limit),
         fee=_sentence(guide.fee),
-        departments=_departments(guide),
+        departments=_department_lines(guide),
     )
+
+
+def _department_lines(guide: ServiceGuide) -> tuple[str, ...]:
+    """Who is responsible, said plainly: the lead department, then the others taking part."""
+    lead_names = set(guide.lead_department.split("、"))
+    partners = [name for name in guide.partner_departments if name not in lead_names]
+    lines = [f"{guide.lead_department}牵头办理。"]
+    if partners:
+        lines.append(f"一起办理的还有{'、'.join(partners)}。")
+    return tuple(lines)
 
 
 def guide_to_entry(guide: ServiceGuide, default_category: str = "高效办成一件事") -> KnowledgeEntry:

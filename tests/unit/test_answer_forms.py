@@ -114,3 +114,14 @@ def test_an_elliptical_question_is_rewritten_with_the_topic_or_the_new_subject()
     assert rewrite_query("退休“一件事”", "materials") == "退休“一件事” 所需材料"
     assert rewrite_query("退休“一件事”", "fee", subject="居住证") == "居住证 收费标准"
     assert rewrite_query("退休“一件事”", "") == "退休“一件事”"
+
+
+def test_a_spoken_facet_names_the_service_and_runs_its_lines_together(guides: dict[str, KnowledgeEntry]) -> None:
+    permit = guides["service-03-residence-permit"]
+    body = facet_body(permit, "materials", 300)
+    assert body is not None
+    spoken = voice_body(permit, body).text
+    assert spoken.startswith("居住证办理要带的材料：本人居民身份证；本人近期照片")
+    assert "1." not in spoken and "【" not in spoken
+    department = facet_body(permit, "department", 300)
+    assert department is not None and department.text == "【居住证办理】负责部门：市公安局牵头办理。"
