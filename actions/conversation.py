@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions import replies, services
 from actions.offload import off_loop
 from actions.understanding import SKIPPED, declines_rating, parse_rating
-from routing.emergency import EmergencyAdvice, advice_for_emergency, detect_emergency, emergency_hint
+from routing.emergency import advice_for_emergency, detect_emergency, emergency_hint
 
 logger = logging.getLogger(__name__)
 FAILURES_BEFORE_OFFER = 2
@@ -109,11 +109,11 @@ class ActionDeclineHuman(Action):
 EMERGENCY_SURE = 0.9
 
 
-def doubtful_emergency(text: str, confidence: float | None) -> bool:
+def doubtful_emergency(text: str, confidence: float | None, numbers: dict[str, str] | None) -> bool:
     """The emergency intent with less than EMERGENCY_SURE confidence and no emergency in the words."""
     if confidence is not None and confidence >= EMERGENCY_SURE:
         return False
-    return detect_emergency(text, city_emergency_numbers()) is None and not emergency_hint(text)
+    return detect_emergency(text, numbers) is None and not emergency_hint(text)
 
 
 def city_emergency_numbers() -> dict[str, str] | None:
@@ -123,11 +123,6 @@ def city_emergency_numbers() -> dict[str, str] | None:
     except Exception:  # an emergency is answered even when the city data cannot be read
         logger.exception("city directory unavailable; the national emergency numbers apply")
         return None
-
-
-def emergency_advice(text: str) -> EmergencyAdvice:
-    """routing.emergency with the city's own numbers (the same reading the router and the web app use)."""
-    return advice_for_emergency(text, city_emergency_numbers())
 
 
 class ActionEmergency(Action):
@@ -141,14 +136,15 @@ class ActionEmergency(Action):
         events: list[EventType] = []
         if tracker.active_loop.get("name"):
             events += [ActiveLoop(None), SlotSet("requested_slot", None)]
-        if doubtful_emergency(text, (tracker.latest_message.get("intent") or {}).get("confidence")):
+        numbers = city_emergency_numbers()  # routing.emergency with the city's own numbers, as the web app
+        if doubtful_emergency(text, (tracker.latest_message.get("intent") or {}).get("confidence"), numbers):
             # The NLU alone, not sure, and nothing in the words of a fire, a crime or an injury:
             # the numbers in one sentence, then the question answered ("助学贷款利息还用还不").
             from actions.answer import answer_and_check  # actions.answer imports this module
 
-            dispatcher.utter_message(text=replies.emergency_caveat(city_emergency_numbers()))
+            dispatcher.utter_message(text=replies.emergency_caveat(numbers))
             return events + answer_and_check(dispatcher, tracker, domain)
-        advice = emergency_advice(text)
+        advice = advice_for_emergency(text, numbers)
         dispatcher.utter_message(
             text=replies.emergency(advice.number, advice.advice),
             json_message={"emergency": {"number": advice.number, "transfer": advice.number}},

@@ -20,10 +20,11 @@ from typing import Any
 
 import yaml
 
+from knowledge_base.answer_forms import CHAT_LIMIT
+
 ANSWER = "answer"
 OUTCOMES = ("cleared", "unsure", "out_of_scope", "form", "handoff", "clarify", "emergency", "expired", "other")
 FORM_RESPONSES = ("utter_ask_complaint_description", "utter_ask_location", "utter_ask_district", "utter_ask_phone")
-CHAT_LIMIT = 300
 
 Reply = dict[str, Any]
 SendFn = Callable[[str, str], list[Reply]]  # (sender, text) → the replies of one turn

@@ -79,7 +79,6 @@ def excerpt_body(entry: KnowledgeEntry, question: str, budget: int) -> AnswerBod
         return AnswerBody(text, SUMMARY)
     units = [unit.strip() for unit in _UNITS.findall(text) if unit.strip()]
     start = _best_unit(units, question) if question else 0
-    # the heading sentence of a section ("（三）…" / "第五条") reads better with what follows it
     chosen: list[str] = []
     for unit in units[start:]:
         if len("".join(chosen)) + len(unit) > budget - 2 * len(_ELLIPSIS) and chosen:

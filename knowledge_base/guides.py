@@ -139,10 +139,14 @@ def _numbered(items: tuple[str, ...]) -> str:
     return "\n".join(f"{index}. {_sentence(item)}" for index, item in enumerate(items, 1))
 
 
-def _departments(guide: ServiceGuide) -> str:
-    # Partners often repeat the lead department; name each department once.
+def _partners(guide: ServiceGuide) -> list[str]:
+    """The partner departments other than the lead ones (partners often repeat the lead department)."""
     lead_names = set(guide.lead_department.split("、"))
-    partners = [name for name in guide.partner_departments if name not in lead_names]
+    return [name for name in guide.partner_departments if name not in lead_names]
+
+
+def _departments(guide: ServiceGuide) -> str:
+    partners = _partners(guide)
     text = f"牵头部门：{guide.lead_department}。"
     if partners:
         text += f"\n一起办理的部门：{'、'.join(partners)}。"
@@ -170,8 +174,7 @@ def render_plain_text(guide: ServiceGuide) -> str:
 
 def render_formal_text(guide: ServiceGuide) -> str:
     """The complete guide under the formal 办事指南 headings (the entry's `answer`)."""
-    lead_names = set(guide.lead_department.split("、"))
-    partners = [name for name in guide.partner_departments if name not in lead_names]
+    partners = _partners(guide)
     sections = [
         f"【{guide.name}】{_sentence(guide.summary)}",
         f"具体事项：{'；'.join(guide.sub_items)}。",
@@ -270,8 +273,7 @@ def facets_of(guide: ServiceGuide) -> dict[str, tuple[str, ...]]:
 
 def _department_lines(guide: ServiceGuide) -> tuple[str, ...]:
     """Who is responsible, said plainly: the lead department, then the others taking part."""
-    lead_names = set(guide.lead_department.split("、"))
-    partners = [name for name in guide.partner_departments if name not in lead_names]
+    partners = _partners(guide)
     lines = [f"{guide.lead_department}牵头办理。"]
     if partners:
         lines.append(f"一起办理的还有{'、'.join(partners)}。")

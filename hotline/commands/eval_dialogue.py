@@ -9,10 +9,10 @@ import typer
 from rich.table import Table
 
 from hotline.commands.common import console, fail
+from settings import PROJECT_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_DIR = REPO_ROOT / "evaluation" / "dialogues"
-DOMAIN_FILE = REPO_ROOT / "bot" / "domain.yml"
+DEFAULT_DIR = PROJECT_ROOT / "evaluation" / "dialogues"
+DOMAIN_FILE = PROJECT_ROOT / "bot" / "domain.yml"
 
 
 def dialogue(

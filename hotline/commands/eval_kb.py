@@ -13,9 +13,9 @@ from typing import Any
 import typer
 
 from hotline.commands.common import console, fail, require_file
-from settings import load_settings
+from settings import PROJECT_ROOT, load_settings
 
-OWN_OUT_OF_SCOPE = Path(__file__).resolve().parents[2] / "nlu_data" / "nlu_out_of_scope.yml"
+OWN_OUT_OF_SCOPE = PROJECT_ROOT / "nlu_data" / "nlu_out_of_scope.yml"
 
 
 def _encoder(cache: bool) -> Any:
