@@ -105,10 +105,12 @@ nlu-cv: $(RASA_VENV)/.installed var/spacy_zh/meta.json $(MODEL_DIR)/modules.json
 run: setup
 	$(VENV)/bin/hotline run
 
-# Browser tests drive Debian's Chromium through Playwright (no browser download).
+# Browser tests drive Debian's Chromium through Playwright (no browser download); the CJK font
+# keeps Chinese in their screenshots from rendering as boxes.
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 setup-browser:
-	@test -x /usr/bin/chromium || { echo "== Installing Debian's chromium for the browser tests"; \
-	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+	@test -x /usr/bin/chromium -a -f $(CJK_FONT) || { echo "== Installing Debian's chromium and CJK fonts for the browser tests"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk; }
 
 test: setup setup-browser
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)

@@ -80,20 +80,39 @@ def topic_events(entry: KnowledgeEntry, body: AnswerBody) -> list[EventType]:
     ]
 
 
+def source_card(entry: KnowledgeEntry) -> dict[str, str]:
+    """The answer's source as the chat widget shows it (empty fields left out)."""
+    source = entry.source
+    card = {
+        "title": source.title,
+        "doc_number": source.doc_number,
+        "issuer": source.issuer,
+        "section": source.section,
+        "department": entry.department,
+        "valid_to": entry.valid_to,
+    }
+    return {key: value for key, value in card.items() if value}
+
+
+def guide_card(entry: KnowledgeEntry) -> dict[str, list[str]]:
+    """A guide's steps and materials, for the widget's step list and checklist (empty for other entries)."""
+    return {facet: list(entry.facets[facet]) for facet in ("steps", "materials") if entry.facets.get(facet)}
+
+
 def send_answer(
     dispatcher: CollectingDispatcher, entry: KnowledgeEntry, body: AnswerBody, score: float, from_topic: bool
 ) -> list[EventType]:
-    dispatcher.utter_message(
-        text=replies.knowledge_answer(entry, body),
-        json_message={
-            "knowledge": {
-                "entry_id": entry.id,
-                "score": round(score, 4),
-                "facet": body.facet,
-                "from_topic": from_topic,
-            }
-        },
-    )
+    knowledge: dict[str, Any] = {
+        "entry_id": entry.id,
+        "score": round(score, 4),
+        "facet": body.facet,
+        "from_topic": from_topic,
+        "source": source_card(entry),
+    }
+    guide = guide_card(entry)
+    if guide:
+        knowledge["guide"] = guide
+    dispatcher.utter_message(text=replies.knowledge_answer(entry, body), json_message={"knowledge": knowledge})
     return topic_events(entry, body)
 
 

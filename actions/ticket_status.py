@@ -122,7 +122,11 @@ class ActionTicketStatus(Action):
                 order.department or "",
                 order.updated_at.strftime("%Y年%m月%d日 %H:%M"),
                 note,
-            )
+            ),
+            # The web app adds the public timeline to this card (webapp/public_timeline.py).
+            json_message={
+                "ticket_status": {"number": order.number, "status": order.status, "department": order.department}
+            },
         )
         return [SlotSet("ticket_number", order.number), SlotSet("ticket_request", None)]
 

@@ -20,7 +20,17 @@ from fastapi.staticfiles import StaticFiles
 
 from hotline.privacy import install_log_masking
 from settings import Settings, load_settings
-from webapp import agent_privacy_api, chat, deps, errors, public_tickets, retention_job, sweeper
+from webapp import (
+    agent_privacy_api,
+    chat,
+    chat_history,
+    deps,
+    errors,
+    public_tickets,
+    retention_job,
+    sweeper,
+    ticket_page,
+)
 from webapp.department_api import agent_router, department_router
 from webapp.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 
@@ -63,6 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     application.state.services = deps.WebServices(settings)
     errors.install(application)
     application.include_router(chat.router)
+    application.include_router(chat_history.router)
+    application.include_router(ticket_page.router)
     application.include_router(public_tickets.router)
     application.include_router(department_router)
     application.include_router(agent_router)
