@@ -100,8 +100,15 @@ def guide_card(entry: KnowledgeEntry) -> dict[str, list[str]]:
 
 
 def send_answer(
-    dispatcher: CollectingDispatcher, entry: KnowledgeEntry, body: AnswerBody, score: float, from_topic: bool
+    dispatcher: CollectingDispatcher,
+    entry: KnowledgeEntry,
+    body: AnswerBody,
+    score: float,
+    from_topic: bool,
+    written: AnswerBody | None = None,
 ) -> list[EventType]:
+    """The answer as the channel shows it. ``written``: on the phone, the chat form of the same
+    answer, which the voice line offers to send by SMS (``body`` is then the spoken form)."""
     knowledge: dict[str, Any] = {
         "entry_id": entry.id,
         "score": round(score, 4),
@@ -112,6 +119,10 @@ def send_answer(
     guide = guide_card(entry)
     if guide:
         knowledge["guide"] = guide
+    if written is not None:
+        payload = {"knowledge": knowledge, "voice": {"sms_text": replies.sms_answer(entry, written)}}
+        dispatcher.utter_message(text=replies.spoken_answer(entry, body), json_message=payload)
+        return topic_events(entry, body)
     dispatcher.utter_message(text=replies.knowledge_answer(entry, body), json_message={"knowledge": knowledge})
     return topic_events(entry, body)
 
@@ -130,7 +141,8 @@ class ActionAnswerQuestion(Action):
         decision, best = resolution.decision, resolution.decision.best
         if decision.action == ANSWER and best:
             body = answer_body(best.entry, resolution.facet, resolution.query, voice)
-            return send_answer(dispatcher, best.entry, body, best.score, resolution.from_topic)
+            written = answer_body(best.entry, resolution.facet, resolution.query, False) if voice else None
+            return send_answer(dispatcher, best.entry, body, best.score, resolution.from_topic, written)
         # The facet asked for waits for the service the caller names next; after "A or B?", a
         # follow-up that answers neither is taken to be about A, the closer one.
         clarifying = decision.action == CLARIFY and len(decision.hits) >= 2

@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import replies, services
-from actions.channels import is_voice
+from actions.channels import CONFIRM_KEYS, is_voice, parallel_hotline_offer, voice_keys
 from actions.offload import off_loop
 from actions.understanding import correction_text, mentions_location, names_only_a_district, place_phrase
 from tickets.intake import file_work_order
@@ -132,6 +132,8 @@ class ValidateComplaintForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         if isinstance(value, str) and is_meaningful_description(value):
+            if is_voice(tracker):
+                offer_parallel_hotline(dispatcher, value, tracker.get_slot("district"))
             return {"complaint_description": value.strip()}
         dispatcher.utter_message(text="麻烦您再具体说说：发生了什么事、持续多久了、影响到了什么。")
         return {"complaint_description": None}
@@ -191,6 +193,18 @@ class ValidateComplaintForm(FormValidationAction):
         return {"complaint_confirmed": False}
 
 
+def offer_parallel_hotline(dispatcher: CollectingDispatcher, description: str, district: str | None) -> None:
+    """On the phone: a matter its owner's parallel hotline handles itself (12315 …) is offered for
+    transfer with one key while the form goes on (routing: matters.yaml ``transfer``)."""
+    try:
+        decision = services.router().route(description, district or None)
+    except Exception as error:  # noqa: BLE001 - no offer; the work order is still taken
+        logger.warning("no parallel-hotline check (%s)", type(error).__name__)
+        return
+    if decision.transfer_to and decision.emergency is None:
+        dispatcher.utter_message(json_message=parallel_hotline_offer(decision.transfer_to, decision.department))
+
+
 def previous_user_message(tracker: Tracker) -> tuple[str, str | None] | None:
     """Text and intent of the caller's message before the latest one."""
     users = [e for e in tracker.events if e.get("event") == "user"]
@@ -216,7 +230,9 @@ class ActionAskComplaintConfirmed(Action):
                 "" if placeless else tracker.get_slot("district") or "",
                 tracker.get_slot("phone") or "",
                 kind,
-            )
+                voice=is_voice(tracker),
+            ),
+            json_message=voice_keys(CONFIRM_KEYS) if is_voice(tracker) else None,
         )
         return []
 

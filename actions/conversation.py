@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import replies, services
+from actions.channels import hang_up, is_voice
 from actions.offload import off_loop
 from actions.understanding import SKIPPED, declines_rating, parse_rating
 from routing.emergency import advice_for_emergency, detect_emergency, emergency_hint
@@ -202,6 +203,8 @@ class ActionFinishConversation(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         value = tracker.get_slot("satisfaction_score")
+        if is_voice(tracker):  # on the phone the goodbye below ends the call
+            dispatcher.utter_message(json_message=hang_up())
         if tracker.get_slot("rating_done") and value is None:
             dispatcher.utter_message(response="utter_goodbye")
             return []

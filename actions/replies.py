@@ -52,6 +52,23 @@ def knowledge_answer(entry: KnowledgeEntry, body: AnswerBody) -> str:
     return f"{body.text}{_validity(entry)}\n{cite(entry)}{offer}"
 
 
+def spoken_answer(entry: KnowledgeEntry, body: AnswerBody) -> str:
+    """On the phone: the voice form and its validity, the source named briefly (the responsible
+    department), no citation line and no offer that needs a screen."""
+    source = entry.department or entry.source.issuer
+    named = f"责任部门是{source}。" if source else ""
+    return f"{body.text.rstrip()}{_validity(entry)}{named}"
+
+
+SMS_LIMIT = 300
+
+
+def sms_answer(entry: KnowledgeEntry, body: AnswerBody) -> str:
+    """The written answer with its source line, for an SMS (at most SMS_LIMIT characters)."""
+    text = f"{body.text.strip()}{_validity(entry)}\n{cite(entry)}"
+    return text if len(text) <= SMS_LIMIT else text[: SMS_LIMIT - 1] + "…"
+
+
 def expired_answer(entry: KnowledgeEntry) -> str:
     return (
         f"您问的可能是{entry.source.citation()}中的规定，但这项政策已于{chinese_date(entry.valid_to)}到期，"
@@ -92,7 +109,9 @@ def submit_busy() -> str:
     return "系统有点忙，刚才没能提交。我再跟您核对一遍，没问题请说“对”。"
 
 
-def read_back(description: str, location: str, district: str, phone: str, kind: str = "投诉") -> str:
+def read_back(
+    description: str, location: str, district: str, phone: str, kind: str = "投诉", voice: bool = False
+) -> str:
     subject = _KIND_SUBJECT.get(kind, "您反映的问题")
     parts = [f"{READ_BACK_MARK}：{subject}是“{description}”"]
     place = location if (not district or district in location) else f"{district}{location}"
@@ -100,6 +119,8 @@ def read_back(description: str, location: str, district: str, phone: str, kind: 
         parts.append(f"地点是{place}")
     if phone and phone != NO_PHONE:
         parts.append(f"联系电话是{spaced_digits(phone)}")
+    if voice:
+        return "，".join(parts) + "。没问题请按1或说“对”；要修改请按2或说“不对”。"
     return "，".join(parts) + "。信息没问题请说“对”，需要修改请说“不对”，也可以直接说正确的内容。"
 
 

@@ -42,5 +42,5 @@ def answer_offer(dispatcher: CollectingDispatcher, tracker: Tracker, accepted: b
         return [SlotSet("offered_full_guide", False)]
     body = full_body(entry)
     if is_voice(tracker):
-        body = voice_body(entry, body)
+        return send_answer(dispatcher, entry, voice_body(entry, body), 1.0, from_topic=True, written=body)
     return send_answer(dispatcher, entry, body, 1.0, from_topic=True)

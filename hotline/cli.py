@@ -6,7 +6,7 @@ import os
 
 import typer
 
-from hotline.commands import bench, evaluate, kb, model, routing, run, tickets
+from hotline.commands import bench, evaluate, kb, model, routing, run, tickets, voice
 from hotline.commands.common import fail
 from settings import SettingsError, load_settings
 
@@ -31,6 +31,8 @@ app.add_typer(routing.app, name="routing")
 app.add_typer(evaluate.app, name="eval")
 app.add_typer(bench.app, name="bench")
 app.command("run")(run.run)
+app.command("call")(voice.call)
+bench.app.command("voice")(voice.bench_voice)
 tickets.app.command("import-history")(routing.import_history)
 
 if __name__ == "__main__":

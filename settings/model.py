@@ -96,6 +96,14 @@ class Settings(BaseSettings):
     lookup_rate: RateSetting = Rate(10, 60.0)
     lookup_failures: RateSetting = Rate(5, 3600.0)
 
+    # ---- the voice line (telephony/): the carrier calls the web app's /voice/* webhooks
+    # The public base URL the carrier calls (https://hotline.example.cn): signatures are checked over it.
+    public_url: str = ""
+    twilio_account_sid: str = Field("", validation_alias="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: str = Field("", validation_alias="TWILIO_AUTH_TOKEN", repr=False)
+    twilio_from_number: str = Field("", validation_alias="TWILIO_FROM_NUMBER")  # SMS sender and caller id
+    twilio_api_url: str = ""  # another host speaking Twilio's REST API (tests); empty: api.twilio.com
+
     @model_validator(mode="before")
     @classmethod
     def _derive_defaults(cls, data: Any) -> Any:

@@ -33,6 +33,7 @@ from webapp import (
 )
 from webapp.department_api import agent_router, department_router
 from webapp.security import BodyLimitMiddleware, SecurityHeadersMiddleware
+from webapp.voice import router as voice_router
 
 STATIC = Path(__file__).parent / "static"
 
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     application.include_router(department_router)
     application.include_router(agent_router)
     application.include_router(agent_privacy_api.router)
+    application.include_router(voice_router)  # the voice line's carrier webhooks (telephony/)
     application.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @application.get("/", include_in_schema=False)
