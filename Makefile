@@ -28,7 +28,7 @@ export RASA_CACHE_DIRECTORY := $(HOTLINE_CACHE_DIR)/rasa/$(RASA_CACHE_KEY)
 export RASA_MAX_CACHE_SIZE := 4000
 export HOTLINE_E5_CACHE_DIR := $(HOTLINE_CACHE_DIR)/e5
 
-.PHONY: setup venvs setup-browser run test lint lock clean-var nlu-cv
+.PHONY: setup venvs setup-browser setup-voice run test lint lock clean-var nlu-cv
 setup: venvs $(MODEL_DIR)/modules.json $(VAR)/kb/meta.json $(VAR)/routing/model.json var/spacy_zh/meta.json $(VAR)/rasa_models/hotline.tar.gz
 	@echo "Setup complete."
 
@@ -111,6 +111,12 @@ CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 setup-browser:
 	@test -x /usr/bin/chromium -a -f $(CJK_FONT) || { echo "== Installing Debian's chromium and CJK fonts for the browser tests"; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk; }
+
+# The voice line's prompts spoken offline (`hotline call --speak`, `hotline bench voice`): Debian's
+# espeak-ng (voice cmn-latn-pinyin) and sox (play, soxi).
+setup-voice:
+	@command -v espeak-ng >/dev/null && command -v soxi >/dev/null || { echo "== Installing espeak-ng and sox for the voice line"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q espeak-ng sox; }
 
 test: setup setup-browser
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
