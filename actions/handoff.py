@@ -10,6 +10,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
+from actions.channels import is_voice
 from actions.conversation import OTHER_MATTER_INTENTS
 from actions.offload import off_loop
 from tickets.handoffs import HandoffQueue
@@ -53,6 +54,20 @@ def conversation_summary(tracker: Tracker) -> dict[str, Any]:
     }
 
 
+def topic_department(tracker: Tracker) -> str | None:
+    """The department the conversation is about: the answered entry's, else the complaint's route."""
+    try:
+        entry = services.searcher().entry(tracker.get_slot("topic_entry") or "")
+        if entry is not None and entry.department:
+            return str(entry.department)
+        description = tracker.get_slot("complaint_description")
+        if description:
+            return services.router().route(description, tracker.get_slot("district") or None).department
+    except Exception as error:  # noqa: BLE001 - the general queue still takes the call
+        logger.warning("no department for the hand-off (%s)", type(error).__name__)
+    return None
+
+
 class ActionHandoff(Action):
     """Queue the conversation for an agent; the summary goes to the agents' queue, never to the channel.
 
@@ -74,7 +89,10 @@ class ActionHandoff(Action):
         except Exception as error:  # noqa: BLE001 - the caller still reaches a person
             logger.warning("hand-off not queued (%s)", type(error).__name__)
             handoff_id = None
-        dispatcher.utter_message(response="utter_handoff", json_message={"handoff": {"queued": handoff_id is not None}})
+        handoff: dict[str, Any] = {"queued": handoff_id is not None}
+        if is_voice(tracker):  # the phone line queues the call for the 专席 of this department
+            handoff["department"] = topic_department(tracker)
+        dispatcher.utter_message(response="utter_handoff", json_message={"handoff": handoff})
         events: list[dict] = [SlotSet("offered_human", False), SlotSet("failure_count", 0.0)]
         if tracker.active_loop.get("name"):
             events += [ActiveLoop(None), SlotSet("requested_slot", None)]

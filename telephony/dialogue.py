@@ -100,7 +100,8 @@ class VoiceDialogue:
         if "emergency" in custom:
             return self._emergency(call, said, str((custom["emergency"] or {}).get("number") or ""))
         if "handoff" in custom or call.escalated:
-            desk = (custom.get("handoff") or {}).get("desk")
+            handoff = custom.get("handoff") or {}
+            desk = handoff.get("desk") or self.config.agents.desks.get(str(handoff.get("department") or ""))
             return self._to_agents(call, said if not said.empty else prompt(self.prompts.to_human), desk)
         if voice.get("hangup"):
             call.mode = ENDED

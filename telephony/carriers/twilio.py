@@ -127,7 +127,8 @@ class TwilioCarrier:
                 attributes = {"conversation_id": step.conversation_id, "channel": "voice", "desk": step.desk}
                 enqueue.task(json.dumps(attributes, ensure_ascii=False))
             else:
-                enqueue = Enqueue(agents.queue, action=urls.queue_done, method="POST")
+                # Without TaskRouter a 专席 is its own queue, named after the desk.
+                enqueue = Enqueue(step.desk or agents.queue, action=urls.queue_done, method="POST")
             response.append(enqueue)
         elif isinstance(step, Voicemail):
             self._say(response, step.prompt)

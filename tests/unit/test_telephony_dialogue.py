@@ -34,7 +34,7 @@ def test_greeting_and_menu_with_keys(dialogue: VoiceDialogue) -> None:
     call = new_call()
     step = listen(dialogue.greet(call))
     said = step.prompt.plain()
-    assert said.startswith("您好，这里是幺二三四五政务服务便民热线。请直接说您要办的事")
+    assert said.startswith("您好，这里是幺二三四五热线。请说您要办的事")
     assert "按2" in said and "按3" in said and "按0" in said
     assert step.speech and step.keys and step.num_digits == 1
     assert dialogue.hear(call, Heard(digits="2")) == Relay("我要投诉")
@@ -222,3 +222,13 @@ def test_a_long_answer_is_offered_by_sms(dialogue: VoiceDialogue) -> None:
     short = new_call()
     said = listen(dialogue.answer(short, [{"text": "可以。"}, {"custom": {"voice": {"sms_text": "可以。"}}}]))
     assert "短信" not in said.prompt.plain()  # nothing more to send
+
+
+def test_a_hand_off_goes_to_the_desk_of_the_topic_s_department(dialogue: VoiceDialogue) -> None:
+    call = new_call()
+    outcome = dialogue.answer(
+        call, [{"text": "正在转接"}, {"custom": {"handoff": {"queued": True, "department": "市市场监管局"}}}]
+    )
+    assert isinstance(outcome.step, ToAgents) and outcome.step.desk == "市场监管专席"
+    general = dialogue.answer(new_call(), [{"custom": {"handoff": {"queued": True, "department": "市城管局"}}}])
+    assert isinstance(general.step, ToAgents) and general.step.desk is None

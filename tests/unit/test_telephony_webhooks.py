@@ -59,7 +59,7 @@ def test_a_signed_call_is_greeted(client: TestClient) -> None:
     exchange = call.start()
     assert exchange.status == 200
     assert exchange.twiml is not None and exchange.twiml.verbs == ["Gather"]
-    assert exchange.twiml.said.startswith("您好，这里是幺二三四五政务服务便民热线。")
+    assert exchange.twiml.said.startswith("您好，这里是幺二三四五热线。")
     assert exchange.twiml.next_url == f"{PUBLIC_URL}/voice/gather"
 
 
