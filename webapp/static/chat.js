@@ -24,7 +24,9 @@
   var form = document.getElementById("send");
   var input = document.getElementById("text");
   var elderButton = document.getElementById("elder");
-  var state = load();
+  var state = parse(null);
+  var useLocal = localStorageWorks();
+  var bridgeOrigin = null; // the embedding page keeps our state when this frame may not (widget.js)
   var lastAt = 0;
   var lastId = 0;
   var shown = {}; // server message ids already on the page
@@ -38,16 +40,50 @@
   if (/[?&]embed=1/.test(location.search)) document.documentElement.classList.add("embed");
 
   // ------------------------------------------------------------------ storage
-  function load() {
+  // localStorage of this origin; in an embed whose browser denies a third-party frame its storage,
+  // the widget script on the embedding page keeps it for us (postMessage, to that page only).
+  function parse(json) {
     try {
-      var saved = JSON.parse(localStorage.getItem(STORE_KEY) || "{}");
+      var saved = JSON.parse(json || "{}") || {};
       return { conversation: saved.conversation || null, outbox: saved.outbox || [], elder: !!saved.elder };
     } catch (e) {
       return { conversation: null, outbox: [], elder: false };
     }
   }
+  function localStorageWorks() {
+    try {
+      localStorage.setItem(STORE_KEY + ".probe", "1");
+      localStorage.removeItem(STORE_KEY + ".probe");
+      return true;
+    } catch (e) {
+      return false;
+    }
+  }
   function save() {
-    try { localStorage.setItem(STORE_KEY, JSON.stringify(state)); } catch (e) { /* private mode: memory only */ }
+    var json = JSON.stringify(state);
+    if (useLocal) {
+      try { localStorage.setItem(STORE_KEY, json); } catch (e) { /* full: memory only */ }
+    } else if (bridgeOrigin) {
+      window.parent.postMessage({ type: "hotline12345:save", state: json }, bridgeOrigin);
+    }
+  }
+  function boot(start) {
+    if (useLocal || window.parent === window) {
+      if (useLocal) state = parse(localStorage.getItem(STORE_KEY));
+      start();
+      return;
+    }
+    var started = false;
+    window.addEventListener("message", function (ev) {
+      if (ev.source !== window.parent || !ev.data || ev.data.type !== "hotline12345:state") return;
+      bridgeOrigin = ev.origin;
+      if (started) return;
+      started = true;
+      state = parse(ev.data.state);
+      start();
+    });
+    window.parent.postMessage({ type: "hotline12345:hello" }, "*");
+    setTimeout(function () { if (!started) { started = true; start(); } }, 1500);
   }
   function newId() {
     var bytes = new Uint8Array(12);
@@ -493,7 +529,6 @@
     save();
   }
   elderButton.addEventListener("click", function () { setElder(!state.elder); });
-  setElder(state.elder);
 
   // Keep the input bar above the on-screen keyboard (visualViewport shrinks when it opens).
   function fitViewport() {
@@ -505,5 +540,8 @@
   window.addEventListener("resize", fitViewport);
   fitViewport();
 
-  restore();
+  boot(function () {
+    setElder(state.elder);
+    restore();
+  });
 })();

@@ -66,6 +66,20 @@
   close.addEventListener("click", hide);
   root.addEventListener("keydown", function (ev) { if (ev.key === "Escape" && !panel.hidden) hide(); });
 
+  // The chat frame keeps its conversation token here when the browser denies a third-party frame
+  // its own storage; it is handed back to that frame only (checked by window and origin).
+  var STORE_KEY = "hotline12345.widget";
+  window.addEventListener("message", function (ev) {
+    if (!frame || ev.source !== frame.contentWindow || ev.origin !== origin || !ev.data) return;
+    if (ev.data.type === "hotline12345:hello") {
+      var saved = null;
+      try { saved = localStorage.getItem(STORE_KEY); } catch (e) { /* memory only */ }
+      frame.contentWindow.postMessage({ type: "hotline12345:state", state: saved }, origin);
+    } else if (ev.data.type === "hotline12345:save" && typeof ev.data.state === "string") {
+      try { localStorage.setItem(STORE_KEY, ev.data.state); } catch (e) { /* memory only */ }
+    }
+  });
+
   function attach() { document.body.appendChild(host); }
   if (document.body) attach();
   else document.addEventListener("DOMContentLoaded", attach);
