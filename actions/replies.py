@@ -56,7 +56,7 @@ def spoken_answer(entry: KnowledgeEntry, body: AnswerBody) -> str:
     """On the phone: the voice form and its validity, the source named briefly (the responsible
     department), no citation line and no offer that needs a screen."""
     source = entry.department or entry.source.issuer
-    named = f"责任部门是{source}。" if source else ""
+    named = f"责任部门是{source}。" if source and source not in body.text else ""
     return f"{body.text.rstrip()}{_validity(entry)}{named}"
 
 

@@ -30,6 +30,8 @@ YES_KEY, NO_KEY = "1", "2"
 _NO = re.compile(r"不|换|别|重新|错|没有")
 _YES = re.compile(r"可以|对|好|是|行|嗯|确认|没问题|要|转")
 _QUESTION_END = re.compile(r"[？?]\s*$")
+# Replies that finish a matter (an answer, a filed or found work order, a 催办): "还有别的问题吗？" follows.
+FINISHED = ("work_order", "ticket_status", "urged")
 
 
 @dataclass(frozen=True)
@@ -50,10 +52,12 @@ def yes_or_no(text: str) -> bool | None:
 
 
 class VoiceDialogue:
-    def __init__(self, config: VoiceConfig, sms_sign: str = "12345热线") -> None:
+    def __init__(self, config: VoiceConfig, sms_sign: str = "12345热线", sms: bool = True) -> None:
+        """``sms``: whether the carrier can send text messages (else none is offered or promised)."""
         self.config = config
         self.prompts = config.prompts
         self.sms_sign = sms_sign
+        self.sms = sms
 
     # ---- the call's first webhook ------------------------------------------------------------
     def greet(self, call: CallState) -> Outcome:
@@ -115,15 +119,16 @@ class VoiceDialogue:
             said, sms = self._work_order(call, said, custom["work_order"] or {})
         call.keys = {str(k): str(v) for k, v in (voice.get("keys") or {}).items()}
         long_text = str(voice.get("sms_text") or "")
-        if len(long_text) > self.config.sms_offer_chars and self._sms_target(call):
+        if self.sms and len(long_text) > self.config.sms_offer_chars and self._sms_target(call):
             call.sms_text = long_text  # key 1 sends it
             said = said + prompt(self.prompts.sms_offer)
         offer = self._transfer_offer(custom.get("transfer_offer"))
         if offer is not None:
             call.transfer = offer
             said = prompt(self.prompts.transfer_offer.format(name=offer.name)) + said
-        ends_with_question = bool(texts) and _QUESTION_END.search(texts[-1]) is not None
-        if not ends_with_question and not call.keys and offer is None:
+        answered = bool((custom.get("knowledge") or {}).get("entry_id")) or any(key in custom for key in FINISHED)
+        ends_with_question = _QUESTION_END.search(texts[-1]) is not None
+        if answered and not ends_with_question and not call.keys and offer is None:
             said = said + prompt(self.prompts.anything_else)
         call.mode = TALK
         return self._listen(call, said, question=prompt(texts[-1]), sms=sms)
@@ -281,7 +286,7 @@ class VoiceDialogue:
             return said, ()
         before, _, after = self.prompts.ticket_again.partition("{number}")
         again = Prompt((before, *prompt(number).segments, after))
-        to = self._sms_target(call)
+        to = self._sms_target(call) if self.sms else None
         if to is None:
             return said + again, ()
         department = str(order.get("department") or "")

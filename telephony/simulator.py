@@ -45,7 +45,7 @@ class Twiml:
     @property
     def said(self) -> str:
         """Everything the caller hears, in order (SSML text and tails, pauses as nothing)."""
-        return "".join("".join(say.itertext()) for say in self.root.iter("Say"))
+        return "".join(_spoken_text(say) for say in self.root.iter("Say"))
 
     @property
     def gather(self) -> ET.Element | None:
@@ -63,6 +63,15 @@ class Twiml:
     @property
     def ended(self) -> bool:
         return self.find("Hangup") is not None
+
+
+def _spoken_text(element: ET.Element) -> str:
+    """An element's text with each SSML <break> written as a comma (the pause between digit groups)."""
+    parts = [element.text or ""]
+    for child in element:
+        parts.append("，" if child.tag == "break" else _spoken_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
 
 
 @dataclass

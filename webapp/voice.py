@@ -32,7 +32,7 @@ from telephony.carriers.base import CallbackUrls, Carrier
 from telephony.carriers.twilio import TwilioCarrier
 from telephony.config import VoiceConfig
 from telephony.dialogue import Heard, VoiceDialogue
-from telephony.numbers import national_number
+from telephony.numbers import national_number, normalise_speech
 from telephony.steps import Outcome, Relay, Transfer
 from tickets.intake import file_work_order
 from tickets.status import WorkOrderKind
@@ -85,9 +85,10 @@ def build_voice_line(settings: Settings) -> VoiceLine:
         from_number=settings.twilio_from_number,
         api_url=settings.twilio_api_url,
     )
+    normalise_speech("預熱")  # loads the traditional→simplified tables now, not during a caller's turn
     if not (settings.twilio_auth_token and settings.public_url):
         log.info("voice line: TWILIO_AUTH_TOKEN or HOTLINE_PUBLIC_URL not set; /voice/* answers 403")
-    return VoiceLine(settings, config, carrier, VoiceDialogue(config), CallStore())
+    return VoiceLine(settings, config, carrier, VoiceDialogue(config, sms=carrier.sends_sms), CallStore())
 
 
 def voice_line(services: Services) -> VoiceLine:

@@ -37,6 +37,11 @@ class Carrier(Protocol):
         """The call-control document for ``step`` (TwiML for Twilio)."""
         ...
 
+    @property
+    def sends_sms(self) -> bool:
+        """Whether text messages can be sent (credentials and a sender configured)."""
+        ...
+
     def send_sms(self, to: str, body: str) -> str | None:
         """Send a text message; the carrier's message id, or None when SMS is not configured."""
         ...

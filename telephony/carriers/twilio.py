@@ -168,6 +168,10 @@ class TwilioCarrier:
         parent.append(say)
 
     # ---- REST ------------------------------------------------------------------------------
+    @property
+    def sends_sms(self) -> bool:
+        return bool(self.account_sid and self._auth_token and self.from_number)
+
     def _rest(self) -> Client | None:
         if not (self.account_sid and self._auth_token):
             return None

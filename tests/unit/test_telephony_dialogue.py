@@ -87,12 +87,17 @@ def test_a_success_resets_the_failure_count(dialogue: VoiceDialogue) -> None:
     assert dialogue.hear(call, Heard()) == Relay(HUMAN)
 
 
-def test_an_answer_is_followed_by_anything_else_unless_it_asks(dialogue: VoiceDialogue) -> None:
+KNOWLEDGE = {"custom": {"knowledge": {"entry_id": "guide-residence-permit", "score": 0.9}}}
+
+
+def test_an_answer_is_followed_by_anything_else_a_question_is_not(dialogue: VoiceDialogue) -> None:
     call = new_call()
-    answered = listen(dialogue.answer(call, [{"text": "居住证可以在派出所办理。"}]))
+    answered = listen(dialogue.answer(call, [{"text": "居住证可以在派出所办理。"}, KNOWLEDGE]))
     assert answered.prompt.plain().endswith("还有别的问题吗？")
     asked = listen(dialogue.answer(call, [{"text": "请问是在哪个区县？"}]))
     assert asked.prompt.plain() == "请问是在哪个区县？"
+    form = listen(dialogue.answer(call, [{"text": "请说一下区县和具体地址，比如山阳区某某路。"}]))
+    assert "还有别的问题" not in form.prompt.plain()  # the form waits for its answer
 
 
 def test_the_contact_phone_offered_as_the_calling_number(dialogue: VoiceDialogue) -> None:
@@ -212,7 +217,11 @@ def test_a_long_answer_is_offered_by_sms(dialogue: VoiceDialogue) -> None:
     written = "居住证办理：" + "需要本人身份证、照片和居住证明，" * 6 + "\n来源：《焦作12345热线白话版办事指引》。"
     step = listen(
         dialogue.answer(
-            call, [{"text": "居住证在派出所办。责任部门是市公安局。"}, {"custom": {"voice": {"sms_text": written}}}]
+            call,
+            [
+                {"text": "居住证在派出所办。责任部门是市公安局。"},
+                {"custom": {"knowledge": {"entry_id": "e1"}, "voice": {"sms_text": written}}},
+            ],
         )
     )
     assert step.prompt.plain().endswith("需要把完整内容发短信给您，请按1。还有别的问题吗？")
@@ -232,3 +241,15 @@ def test_a_hand_off_goes_to_the_desk_of_the_topic_s_department(dialogue: VoiceDi
     assert isinstance(outcome.step, ToAgents) and outcome.step.desk == "市场监管专席"
     general = dialogue.answer(new_call(), [{"custom": {"handoff": {"queued": True, "department": "市城管局"}}}])
     assert isinstance(general.step, ToAgents) and general.step.desk is None
+
+
+def test_without_sms_nothing_is_offered_or_promised() -> None:
+    silent = VoiceDialogue(VoiceConfig.load(CITY_DIR), sms=False)
+    call = new_call()
+    written = "很长的书面答复。" * 20
+    said = listen(silent.answer(call, [{"text": "可以办。"}, {"custom": {"voice": {"sms_text": written}}}]))
+    assert "短信" not in said.prompt.plain()
+    order = {"custom": {"work_order": {"number": "JZ20261207-0003"}}}
+    outcome = silent.answer(call, [{"text": "您的诉求已受理。"}, order])
+    assert outcome.sms == () and "短信" not in listen(outcome).prompt.plain()
+    assert listen(outcome).prompt.plain().count("二零二六，幺二零七，零零零三") == 1  # said once: the text had none
