@@ -248,7 +248,10 @@ async def chat(
         shown = [{"text": NO_REPLY, "custom": {"no_reply": True}}]
     if urgent and not any(urgent[0]["custom"]["emergency"]["number"] in str(r.get("text", "")) for r in shown):
         shown = urgent + shown
-    if any(isinstance(reply.get("custom"), dict) and "ticket_status" in reply["custom"] for reply in shown):
+    if any(
+        isinstance(reply.get("custom"), dict) and {"ticket_status", "work_order"} & set(reply["custom"])
+        for reply in shown
+    ):
         store = partial(store_outside_requests, request.app)
         shown = [await run_in_threadpool(with_timeline, reply, store) for reply in shown]
     reply_ids = await _finish(services, sender, turn, shown)

@@ -31,8 +31,18 @@ def public_timeline(events: Iterable[EventView]) -> list[dict[str, Any]]:
 
 def with_timeline(reply: dict[str, Any], store: Callable[[], TicketStore]) -> dict[str, Any]:
     """A reply whose custom payload names a work order the dialogue let the caller see
-    (``{"ticket_status": {"number": …}}``, actions/ticket_status.py), with its public timeline added."""
+    (``{"ticket_status": {"number": …}}``, actions/ticket_status.py), with its public timeline added;
+    the card of an order just filed (``{"work_order": {"number": …}}``) gets its status."""
     custom = reply.get("custom")
+    order = custom.get("work_order") if isinstance(custom, dict) else None
+    if isinstance(order, dict) and order.get("number") and "status" not in order:
+        try:
+            found = store().get(str(order["number"]))
+        except Exception as error:  # noqa: BLE001 - the card stands without its status
+            log.warning("work-order status unavailable: %s", type(error).__name__)
+            found = None
+        if found is not None and isinstance(custom, dict):
+            return {**reply, "custom": {**custom, "work_order": {**order, "status": found.status}}}
     status = custom.get("ticket_status") if isinstance(custom, dict) else None
     if not isinstance(status, dict) or not status.get("number"):
         return reply

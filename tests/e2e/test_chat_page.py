@@ -94,7 +94,7 @@ def test_a_complaint_ends_in_a_work_order_card_then_status_timeline_and_rating(w
     card.wait_for()
     number = TICKET.search(card.inner_text())
     assert number, card.inner_text()
-    assert "承办部门" in card.inner_text()
+    assert "承办部门" in card.inner_text() and "已转办" in card.inner_text()
     assert card.locator("a", has_text="查看办理进度").get_attribute("href") == f"/ticket?number={number.group(0)}"
     card.scroll_into_view_if_needed()
     page.screenshot(path=artefact("phone-complaint-work-order-card.png"))
@@ -159,14 +159,14 @@ def test_reload_restores_the_history_and_another_browser_cannot_read_it(web_url:
     type_and_send(page, "居住证怎么办理")
     before = page.locator(".row").all_inner_texts()
     page.reload()
-    page.wait_for_function("document.querySelectorAll('.row.user').length >= 2")
+    page.wait_for_function("() => document.querySelectorAll('.row.user').length >= 2")
     assert _user_bubbles(page) == ["你好", "居住证怎么办理"]
     assert page.locator(".row").all_inner_texts() == before
     saved = page.evaluate("JSON.parse(localStorage.getItem('hotline12345.v1')).conversation")
     # A closed tab: a new page of the same browser restores it too.
     again = first.new_page()
     again.goto(web_url)
-    again.wait_for_function("document.querySelectorAll('.row.user').length >= 2")
+    again.wait_for_function("() => document.querySelectorAll('.row.user').length >= 2")
     again.close()
 
     stranger = browser.new_context(**PHONE)
@@ -233,7 +233,7 @@ def test_ime_enter_does_not_send_and_a_failed_send_is_retried_once(web_url: str,
     retry.click()
     wait_for_answer(page, before)
     page.reload()
-    page.wait_for_function("document.querySelectorAll('.row.user').length >= 3")
+    page.wait_for_function("() => document.querySelectorAll('.row.user').length >= 3")
     assert _user_bubbles(page) == ["你好", "公积金怎么提取", "社保卡丢了怎么补办"]
     token = page.evaluate("JSON.parse(localStorage.getItem('hotline12345.v1')).conversation.token")
     history = page.request.get(web_url + "api/chat/history", headers={"X-Conversation-Token": token}).json()

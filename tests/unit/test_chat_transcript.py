@@ -4,6 +4,7 @@ and a message sent again with the same client id is answered once."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -189,3 +190,14 @@ def test_a_payload_rasa_sent_apart_joins_its_text() -> None:
         {"custom": {"other": 1}},
         {"text": "再见"},
     ]
+
+
+def test_the_card_of_a_filed_order_gets_its_status() -> None:
+    class Store:
+        def get(self, number: str) -> Any:
+            return type("View", (), {"status": "已转办"})()
+
+    reply = {"text": "您的诉求已受理", "custom": {"work_order": {"number": "JZ20261207-0001", "kind": "投诉"}}}
+    assert with_timeline(reply, Store)["custom"]["work_order"]["status"] == "已转办"
+    pending = {"text": "已记录", "custom": {"work_order": {"reference": "ABCD2345", "pending": True}}}
+    assert with_timeline(pending, Store) == pending

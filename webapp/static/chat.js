@@ -203,7 +203,7 @@
       el("h3", { text: order.pending ? "诉求已记录" : "工单已受理" }),
       definitions([
         ["工单号", order.number], ["受理编号", order.reference], ["类型", order.kind],
-        ["承办部门", order.department || (order.pending ? "" : "待确认")], ["状态", order.pending ? "待生成工单号" : "已受理"]
+        ["承办部门", order.department || (order.pending ? "" : "待确认")], ["状态", order.pending ? "待生成工单号" : order.status || "已受理"]
       ]),
       el("div", { class: "actions" }, [el("a", { class: "button-link", href: link, target: "_blank", rel: "noopener", text: "查看办理进度" })])
     ]);
