@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 import warnings
 from typing import Any
 
@@ -60,6 +59,11 @@ _AMOUNT = re.compile(
 _DASH_WORD = re.compile(r"(?<=[0-9])\s*(?:横杠|杠|减)\s*(?=[0-9])")
 _TRAILING = re.compile(r"[。.！!\s]+$")
 
+# Full-width digits and Latin letters (１３８, ＪＺ) to ASCII; full-width punctuation (，。) stays as it is.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]}
+_FULL_WIDTH[0x3000] = 0x20  # ideographic space
+_FULL_WIDTH[0xFF0D] = 0x2D  # full-width hyphen-minus
+
 MOBILE = re.compile(r"1[3-9]\d{9}")
 LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}")
 
@@ -101,7 +105,7 @@ def normalise_speech(text: str) -> str:
     """One speech result as plain simplified Chinese with Arabic digit strings (see the module)."""
     if not text:
         return ""
-    folded = unicodedata.normalize("NFKC", text)
+    folded = text.translate(_FULL_WIDTH)
     simplified = to_simplified(folded)
     with_amounts = _AMOUNT.sub(_amount, simplified)
     digits = _DIGIT_RUN.sub(_digit_run, with_amounts)

@@ -81,3 +81,8 @@ def test_numbers_are_read_back_in_groups(number: str, groups: list[str]) -> None
 def test_digits_are_spelled_one_by_one_with_yao_for_one() -> None:
     assert spell_digits("13807") == "幺三八零七"
     assert spell_digits("0391-12") == "零三九幺幺二"
+
+
+def test_chinese_punctuation_is_kept() -> None:
+    assert normalise_speech("烧烤摊很吵，严重影响休息；半夜也不停！") == "烧烤摊很吵，严重影响休息；半夜也不停"
+    assert normalise_speech("ＪＺ２０２６") == "JZ2026"
