@@ -17,8 +17,9 @@ from tickets.caller_data import redact_caller_data
 from tickets.handoffs import HandoffQueue, HandoffView
 from tickets.store import TicketStore
 from webapp.auth import Agent
+from webapp.chat import transcript_store
 from webapp.department_api import ERROR_RESPONSES, WorkOrderDetail, actor_name, detail
-from webapp.deps import AppSettings, Store
+from webapp.deps import AppSettings, Services, Store
 from webapp.errors import ApiError
 from webapp.text_input import CleanText
 
@@ -68,10 +69,15 @@ def take_handoff(handoff_id: int, who: Agent, store: Store) -> HandoffOut:
 
 
 @router.post("/work-orders/{number}/redact", response_model=WorkOrderDetail, summary="删除工单中的个人信息")
-def redact_order(number: str, body: RedactIn, who: Agent, store: Store, settings: AppSettings) -> WorkOrderDetail:
+def redact_order(
+    number: str, body: RedactIn, who: Agent, store: Store, settings: AppSettings, services: Services
+) -> WorkOrderDetail:
     """依来电人申请（个人信息保护法第四十七条）删除电话、地址、诉求原文和会话记录；留下“信息删除”记录。"""
     agent_name = actor_name("agent", who.name)
+    before = store.get(number)
     done = redact_caller_data(store, number, agent_name, body.reason, settings.tracker_db_url)
+    if before is not None and before.conversation_id:
+        transcript_store(services).forget_conversation(before.conversation_id)  # the chat widget's copy
     return detail(store, done.order, agent_name)
 
 

@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from hotline.privacy import install_log_masking
 from settings import Settings, load_settings
 from webapp import (
+    agent_chat,
     agent_privacy_api,
     chat,
     chat_history,
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     application.include_router(department_router)
     application.include_router(agent_router)
     application.include_router(agent_privacy_api.router)
+    application.include_router(agent_chat.router)
     application.include_router(voice_router)  # the voice line's carrier webhooks (telephony/)
     application.mount("/static", StaticFiles(directory=STATIC), name="static")
 

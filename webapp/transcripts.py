@@ -167,6 +167,12 @@ class TranscriptStore:
             result = session.execute(delete(ChatMessage).where(ChatMessage.at < cutoff))
             return int(getattr(result, "rowcount", 0) or 0)
 
+    def forget_conversation(self, conversation_id: str) -> int:
+        """Delete one conversation's messages (the caller asked for their data to be removed)."""
+        with Session(self._writer) as session, session.begin():
+            result = session.execute(delete(ChatMessage).where(ChatMessage.conversation_id == conversation_id))
+            return int(getattr(result, "rowcount", 0) or 0)
+
     # ------------------------------------------------------------------ reading
     def history(self, conversation_id: str, after: int = 0, limit: int = 500) -> list[MessageView]:
         """The conversation's messages after message id ``after``, oldest first (the newest ``limit``)."""

@@ -201,3 +201,72 @@ def test_the_card_of_a_filed_order_gets_its_status() -> None:
     assert with_timeline(reply, Store)["custom"]["work_order"]["status"] == "已转办"
     pending = {"text": "已记录", "custom": {"work_order": {"reference": "ABCD2345", "pending": True}}}
     assert with_timeline(pending, Store) == pending
+
+
+# ------------------------------------------------------------------ agents
+AGENT, OTHER = "agent-" + "a" * 40, "agent-" + "b" * 40
+
+
+def _agent_client(tmp_path) -> TestClient:
+    import json
+
+    from webapp.app import create_app
+
+    settings = Settings.from_values(
+        database_url=f"sqlite:///{tmp_path / 'web.db'}",
+        var_dir=tmp_path / "var",
+        sweep_interval_seconds=0,
+        agent_tokens=json.dumps({"坐席01": AGENT, "坐席02": OTHER}),
+    )
+    return TestClient(create_app(settings))
+
+
+def test_the_agent_holding_a_hand_off_reads_and_answers_the_chat(tmp_path) -> None:
+    from tickets.handoffs import HandoffQueue
+    from tickets.store import TicketStore
+
+    client = _agent_client(tmp_path)
+    url = f"sqlite:///{tmp_path / 'web.db'}"
+    transcripts = TranscriptStore(url)
+    turn = transcripts.begin_turn("web-caller", "转人工", "cid-40000001", stale_after=60)
+    transcripts.finish_turn(
+        "web-caller", turn.message_id, [{"text": "正在转接", "custom": {"handoff": {"queued": True}}}]
+    )
+    with TicketStore(url, prefix="JZ") as store:
+        handoff = HandoffQueue(store).enqueue("web-caller", "chat", {"topic": "工资"})
+    auth = {"Authorization": f"Bearer {AGENT}"}
+    path = f"/api/agent/handoffs/{handoff}/messages"
+    assert client.get(path, headers=auth).status_code == 409  # not taken yet
+    assert client.post(f"/api/agent/handoffs/{handoff}/take", headers=auth).status_code == 200
+    read = client.get(path, headers=auth).json()
+    assert [m["text"] for m in read["messages"]] == ["转人工", "正在转接"]
+    sent = client.post(path, headers=auth, json={"text": "您好，我是坐席小王"})
+    assert sent.status_code == 200 and sent.json()["role"] == "agent"
+    assert transcripts.history("web-caller")[-1].body == {"text": "您好，我是坐席小王", "agent": "坐席01"}
+    other = {"Authorization": f"Bearer {OTHER}"}
+    assert client.post(path, headers=other, json={"text": "插话"}).status_code == 409
+    assert client.get(path).status_code == 401
+    assert client.get("/api/agent/handoffs/999/messages", headers=auth).status_code == 404
+    transcripts.close()
+
+
+def test_redaction_on_request_removes_the_chat_transcript_too(tmp_path) -> None:
+    from tickets.store import NewWorkOrder, TicketStore
+
+    client = _agent_client(tmp_path)
+    url = f"sqlite:///{tmp_path / 'web.db'}"
+    transcripts = TranscriptStore(url)
+    transcripts.begin_turn("web-caller", "我的电话13912345678", None, stale_after=60)
+    transcripts.begin_turn("web-someone", "你好", None, stale_after=60)
+    with TicketStore(url, prefix="JZ") as store:
+        number = store.create_work_order(
+            NewWorkOrder(kind="投诉", description="路灯不亮", phone="13912345678", conversation_id="web-caller")
+        ).number
+    response = client.post(
+        f"/api/agent/work-orders/{number}/redact",
+        headers={"Authorization": f"Bearer {AGENT}"},
+        json={"reason": "来电人申请删除个人信息"},
+    )
+    assert response.status_code == 200, response.text
+    assert transcripts.history("web-caller") == [] and len(transcripts.history("web-someone")) == 1
+    transcripts.close()
