@@ -5,6 +5,7 @@ Phone size (375×667) and desktop; screenshots go to var/test-artifacts/widget/.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -17,9 +18,13 @@ pytestmark = pytest.mark.e2e
 TICKET = re.compile(r"JZ\d{8}-\d{4}")
 
 
+AGENT_TOKEN = "agent-" + "e2e" * 14
+
+
 @pytest.fixture(scope="module")
 def web_url(assistant, tmp_path_factory) -> Iterator[str]:
-    with running_web_app(assistant, tmp_path_factory.mktemp("web") / "logs") as url:
+    env = {"HOTLINE_AGENT_TOKENS": json.dumps({"坐席07": AGENT_TOKEN})}
+    with running_web_app(assistant, tmp_path_factory.mktemp("web") / "logs", env) as url:
         yield url
 
 
@@ -75,8 +80,11 @@ def test_a_question_gets_its_answer_with_a_source_card(web_url: str, browser: An
     context.close()
 
 
-def test_a_complaint_ends_in_a_work_order_card_then_status_timeline_and_rating(web_url: str, browser: Any) -> None:
-    context = browser.new_context(**PHONE)
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_a_complaint_ends_in_a_work_order_card_then_status_timeline_and_rating(
+    web_url: str, browser: Any, size: str
+) -> None:
+    context = browser.new_context(**(PHONE if size == "phone" else DESKTOP))
     page = context.new_page()
     page.goto(web_url)
     type_and_send(page, "我要投诉，小区门口的路灯坏了一个多月了，晚上黑乎乎的")
@@ -97,14 +105,14 @@ def test_a_complaint_ends_in_a_work_order_card_then_status_timeline_and_rating(w
     assert "承办部门" in card.inner_text() and "已转办" in card.inner_text()
     assert card.locator("a", has_text="查看办理进度").get_attribute("href") == f"/ticket?number={number.group(0)}"
     card.scroll_into_view_if_needed()
-    page.screenshot(path=artefact("phone-complaint-work-order-card.png"))
+    page.screenshot(path=artefact(f"{size}-complaint-work-order-card.png"))
 
     type_and_send(page, f"我的工单{number.group(0)}办得怎么样了")
     status = page.locator(".card.status-card").last
     status.wait_for()
     steps = status.locator(".timeline li").all_inner_texts()
     assert steps and "受理" in steps[0], steps
-    page.screenshot(path=artefact("phone-status-timeline.png"))
+    page.screenshot(path=artefact(f"{size}-status-timeline.png"))
 
     type_and_send(page, "好的，没别的事了，再见")
     stars = page.locator(".row.bot").last.locator(".star")
@@ -116,14 +124,13 @@ def test_a_complaint_ends_in_a_work_order_card_then_status_timeline_and_rating(w
     rated.wait_for()
     assert rated.locator(".star.on").count() == 5
     assert _user_bubbles(page)[-1] == "5星"
-    page.screenshot(path=artefact("phone-rating.png"))
+    page.screenshot(path=artefact(f"{size}-rating.png"))
     context.close()
 
 
-def test_emergency_parallel_hotline_hand_off_and_an_agent_s_message(web_url: str, browser: Any, assistant) -> None:
-    from webapp.transcripts import TranscriptStore
-
-    context = browser.new_context(**DESKTOP)
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_emergency_parallel_hotline_hand_off_and_an_agent_s_message(web_url: str, browser: Any, size: str) -> None:
+    context = browser.new_context(**(PHONE if size == "phone" else DESKTOP))
     page = context.new_page()
     page.goto(web_url)
     type_and_send(page, "救命 楼下着火了 烟好大")
@@ -140,14 +147,22 @@ def test_emergency_parallel_hotline_hand_off_and_an_agent_s_message(web_url: str
 
     type_and_send(page, "转人工")
     page.locator(".card.handoff").last.wait_for()
+    # An agent takes the hand-off and answers through the agents' API; the page shows a person's message.
     conversation = page.evaluate("JSON.parse(localStorage.getItem('hotline12345.v1')).conversation.id")
-    store = TranscriptStore(assistant.database_url)
-    store.add_agent_message(conversation, "您好，我是12345话务员，您的问题我来处理。", agent="王芳")
-    store.close()
+    auth = {"Authorization": f"Bearer {AGENT_TOKEN}"}
+    queue = page.request.get(web_url + "api/agent/handoffs", headers=auth).json()
+    (handoff,) = [h["id"] for h in queue if h["conversation_id"] == conversation]
+    assert page.request.post(f"{web_url}api/agent/handoffs/{handoff}/take", headers=auth).ok
+    sent = page.request.post(
+        f"{web_url}api/agent/handoffs/{handoff}/messages",
+        headers=auth,
+        data={"text": "您好，我是12345话务员，您的问题我来处理。"},
+    )
+    assert sent.ok, sent.text()
     agent = page.locator(".row.agent")
     agent.wait_for(timeout=15_000)
-    assert "人工客服 王芳" in agent.inner_text() and "话务员" in agent.inner_text()
-    page.screenshot(path=artefact("desktop-emergency-handoff-agent.png"), full_page=True)
+    assert "人工客服 坐席07" in agent.inner_text() and "话务员" in agent.inner_text()
+    page.screenshot(path=artefact(f"{size}-emergency-handoff-agent.png"), full_page=True)
     context.close()
 
 
@@ -239,4 +254,24 @@ def test_ime_enter_does_not_send_and_a_failed_send_is_retried_once(web_url: str,
     history = page.request.get(web_url + "api/chat/history", headers={"X-Conversation-Token": token}).json()
     said = [m["text"] for m in history["messages"] if m["role"] == "user"]
     assert said == ["你好", "公积金怎么提取", "社保卡丢了怎么补办"]
+    context.close()
+
+
+def test_typing_indicator_and_a_time_separator_after_five_minutes(web_url: str, browser: Any) -> None:
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.clock.install()
+    page.goto(web_url)
+    page.evaluate(
+        """() => new MutationObserver(() => { if (document.querySelector('.typing')) window.sawTyping = true; })
+        .observe(document.getElementById('log'), {childList: true})"""
+    )
+    type_and_send(page, "你好")
+    assert page.evaluate("() => window.sawTyping === true")
+    separators = page.locator(".time").count()
+    type_and_send(page, "在吗")
+    assert page.locator(".time").count() == separators  # seconds apart: no new time
+    page.clock.fast_forward("06:00")
+    type_and_send(page, "居住证怎么办理")
+    assert page.locator(".time").count() == separators + 1
     context.close()
