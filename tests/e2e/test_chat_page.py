@@ -76,7 +76,7 @@ def test_a_question_gets_its_answer_with_a_source_card(web_url: str, browser: An
         assert tick.count() >= 2
         tick.first.check()
         assert tick.first.is_checked()
-        page.screenshot(path=artefact("desktop-full-guide.png"), full_page=True)
+        page.screenshot(path=artefact("desktop-full-guide.png"))
     context.close()
 
 
@@ -162,7 +162,7 @@ def test_emergency_parallel_hotline_hand_off_and_an_agent_s_message(web_url: str
     agent = page.locator(".row.agent")
     agent.wait_for(timeout=15_000)
     assert "人工客服 坐席07" in agent.inner_text() and "话务员" in agent.inner_text()
-    page.screenshot(path=artefact(f"{size}-emergency-handoff-agent.png"), full_page=True)
+    page.screenshot(path=artefact(f"{size}-emergency-handoff-agent.png"))
     context.close()
 
 
@@ -274,4 +274,12 @@ def test_typing_indicator_and_a_time_separator_after_five_minutes(web_url: str, 
     page.clock.fast_forward("06:00")
     type_and_send(page, "居住证怎么办理")
     assert page.locator(".time").count() == separators + 1
+    # The on-screen keyboard takes half the screen: the input bar and the newest message stay in view.
+    page.set_viewport_size({"width": 375, "height": 330})
+    page.wait_for_timeout(300)
+    bar = page.locator("#send").bounding_box()
+    assert bar["y"] + bar["height"] <= 330
+    newest = page.locator(".row").last.bounding_box()
+    assert newest["y"] < bar["y"]
+    page.screenshot(path=artefact("phone-keyboard-open.png"))
     context.close()
