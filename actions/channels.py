@@ -30,6 +30,15 @@ def hang_up() -> dict[str, Any]:
     return {"voice": {"hangup": True}}
 
 
+def collect(what: str, digits: int | None = None) -> dict[str, Any]:
+    """A custom payload: on the phone, the answer may be typed on the keypad ("ticket": a work-order
+    number's 12 digits, # to finish; "digits": exactly ``digits`` keys)."""
+    voice: dict[str, Any] = {"collect": what}
+    if digits:
+        voice["digits"] = digits
+    return {"voice": voice}
+
+
 def parallel_hotline_offer(hotline: str, department: str) -> dict[str, Any]:
     """A custom payload: the matter belongs to a parallel hotline (12315 …) the caller may be put through to."""
     return {"transfer_offer": {"hotline": hotline, "department": department}}

@@ -50,7 +50,10 @@ def conversation_summary(tracker: Tracker) -> dict[str, Any]:
         "slots": {name: tracker.get_slot(name) for name in SUMMARY_SLOTS if tracker.get_slot(name)},
         "entities": entities,
         "candidate_answers": tracker.get_slot("candidate_answers") or [],
-        "recent_messages": [e.get("text") for e in users if e.get("text")][-RECENT_MESSAGES:],
+        # "/request_human" is a key press on the phone (0, or the third silence), not the caller's words.
+        "recent_messages": [e.get("text") for e in users if e.get("text") and not e["text"].startswith("/")][
+            -RECENT_MESSAGES:
+        ],
     }
 
 

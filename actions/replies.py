@@ -191,7 +191,12 @@ def urge_closed(number: str, status: str) -> str:
     )
 
 
-def ask_ticket_number_to_urge() -> str:
+VOICE_TICKET_ENTRY = "可以说出来，也可以用按键输入工单号里的12位数字，输完按井号键。"
+
+
+def ask_ticket_number_to_urge(voice: bool = False) -> str:
+    if voice:
+        return f"请告诉我要催办的工单号。{VOICE_TICKET_ENTRY}"
     return "请告诉我要催办的工单号，比如JZ20261122-0001。"
 
 
@@ -243,7 +248,9 @@ def ticket_lookup_unavailable() -> str:
     return "工单系统暂时忙不过来，请稍后再查，或者拨打12345人工查询。"
 
 
-def ask_ticket_number() -> str:
+def ask_ticket_number(voice: bool = False) -> str:
+    if voice:
+        return f"请告诉我您的工单号。{VOICE_TICKET_ENTRY}"
     return "请告诉我您的工单号，比如JZ20261122-0001，我帮您查询办理进度。"
 
 

@@ -16,7 +16,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies, services
-from actions.channels import is_voice
+from actions.channels import collect, is_voice
 from actions.offload import off_loop
 from hotline.ratelimit import SlidingWindowLimiter
 from tickets.references import find_public_ref
@@ -83,6 +83,11 @@ def _ask_second_factor(order: WorkOrderView, tracker: Tracker, urge: bool = Fals
     return replies.ask_phone_last4(order.number, urge=urge, wrong=given and not locked, locked=locked)
 
 
+def _keys_for_last4(tracker: Tracker) -> dict[str, Any] | None:
+    """On the phone the four digits may be pressed."""
+    return collect("digits", 4) if is_voice(tracker) else None
+
+
 def _forget() -> list[dict]:
     return [SlotSet("ticket_number", None), SlotSet("ticket_request", None)]
 
@@ -97,7 +102,10 @@ class ActionTicketStatus(Action):
             # "我要催办" → "请告诉我工单号" → "JZ…": the number completes the 催办.
             return await ActionUrgeTicket().run(dispatcher, tracker, domain)
         if not number:
-            dispatcher.utter_message(text=replies.ask_ticket_number())
+            dispatcher.utter_message(
+                text=replies.ask_ticket_number(voice=is_voice(tracker)),
+                json_message=collect("ticket") if is_voice(tracker) else None,
+            )
             return [SlotSet("ticket_request", "status")]
         try:
             order, events = await off_loop(_load, number)
@@ -110,7 +118,7 @@ class ActionTicketStatus(Action):
             dispatcher.utter_message(text=replies.ticket_not_found(number))
             return _forget()
         if not allowed:
-            dispatcher.utter_message(text=_ask_second_factor(order, tracker))
+            dispatcher.utter_message(text=_ask_second_factor(order, tracker), json_message=_keys_for_last4(tracker))
             return [SlotSet("ticket_number", order.number), SlotSet("ticket_request", "status")]
         public = [e for e in events if e.action in CALLER_VISIBLE_NOTE_ACTIONS]
         note = (public[-1].note or "") if public else ""
@@ -140,7 +148,10 @@ class ActionUrgeTicket(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         number = ticket_number_from(tracker)
         if not number:
-            dispatcher.utter_message(text=replies.ask_ticket_number_to_urge())
+            dispatcher.utter_message(
+                text=replies.ask_ticket_number_to_urge(voice=is_voice(tracker)),
+                json_message=collect("ticket") if is_voice(tracker) else None,
+            )
             return [SlotSet("ticket_request", "urge")]
         note = (tracker.latest_message.get("text") or "").strip() or None
         try:
@@ -158,7 +169,9 @@ class ActionUrgeTicket(Action):
             dispatcher.utter_message(text=replies.ticket_not_found(number))
             return _forget()
         if not allowed:
-            dispatcher.utter_message(text=_ask_second_factor(order, tracker, urge=True))
+            dispatcher.utter_message(
+                text=_ask_second_factor(order, tracker, urge=True), json_message=_keys_for_last4(tracker)
+            )
             return [SlotSet("ticket_number", order.number), SlotSet("ticket_request", "urge")]
         if order.status in {s.value for s in TERMINAL_STATUSES}:
             dispatcher.utter_message(text=replies.urge_closed(order.number, order.status))

@@ -21,6 +21,7 @@ TALK = "talk"  # talking to the assistant
 PHONE_OFFER = "phone_offer"  # "用尾号5678的号码联系您可以吗？"
 PHONE_ENTRY = "phone_entry"  # typing a number, # to finish
 PHONE_CONFIRM = "phone_confirm"  # the typed number read back
+TICKET_ENTRY = "ticket_entry"  # a work-order number said or typed (12 digits, # to finish)
 ENDED = "ended"
 
 STALE_AFTER_SECONDS = 4 * 3600.0
@@ -38,6 +39,8 @@ class CallState:
     sms_text: str | None = None  # a long answer offered by SMS with key 1
     pending_phone: str | None = None
     contact_phone: str | None = None
+    expect_digits: int = 0  # the assistant asked for exactly this many keys (the phone's last four)
+    agents_on_duty: bool = True  # set by the gateway from the configured hours at each webhook
     escalated: bool = False
     started: float = field(default_factory=time.monotonic)
     seen: float = field(default_factory=time.monotonic)

@@ -39,6 +39,7 @@ class Prompts:
     phone_entry: str
     phone_entry_again: str
     phone_confirm: str
+    ticket_entry_again: str
     ticket_again: str
     ticket_sms: str
     transfer_offer: str
@@ -48,6 +49,7 @@ class Prompts:
     sms_sent: str
     emergency_again: str
     voicemail: str
+    after_hours: str
     voicemail_thanks: str
     goodbye: str
     unavailable: str

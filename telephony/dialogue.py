@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from telephony.calls import ENDED, MENU, PHONE_CONFIRM, PHONE_ENTRY, PHONE_OFFER, TALK, CallState
+from telephony.calls import ENDED, MENU, PHONE_CONFIRM, PHONE_ENTRY, PHONE_OFFER, TALK, TICKET_ENTRY, CallState
 from telephony.config import ParallelHotline, VoiceConfig
 from telephony.numbers import digit_groups, is_mobile, last_four, national_number, normalise_speech, phone_number
 from telephony.speech import Digits, Prompt, join, prompt
@@ -52,9 +52,13 @@ def yes_or_no(text: str) -> bool | None:
 
 
 class VoiceDialogue:
-    def __init__(self, config: VoiceConfig, sms_sign: str = "12345热线", sms: bool = True) -> None:
-        """``sms``: whether the carrier can send text messages (else none is offered or promised)."""
+    def __init__(
+        self, config: VoiceConfig, sms_sign: str = "12345热线", sms: bool = True, ticket_prefix: str = "JZ"
+    ) -> None:
+        """``sms``: whether the carrier can send text messages (else none is offered or promised);
+        ``ticket_prefix``: the city's work-order letters, put before 12 digits typed on the keypad."""
         self.config = config
+        self.ticket_prefix = ticket_prefix
         self.prompts = config.prompts
         self.sms_sign = sms_sign
         self.sms = sms
@@ -71,6 +75,11 @@ class VoiceDialogue:
         unsure = bool(speech) and heard.confidence is not None and heard.confidence < self.config.min_confidence
         if call.mode in (PHONE_OFFER, PHONE_ENTRY, PHONE_CONFIRM):
             return self._phone_step(call, digits, "" if unsure else speech)
+        if call.mode == TICKET_ENTRY:
+            return self._ticket_step(call, digits, "" if unsure else speech)
+        if call.expect_digits and digits and digits != HUMAN_KEY:
+            call.expect_digits, call.failures, call.mode = 0, 0, TALK
+            return Relay(digits)
         if digits == HUMAN_KEY:
             return self._escalate(call)
         if digits:
@@ -114,6 +123,10 @@ class VoiceDialogue:
             return self._listen(call, prompt(self.prompts.reprompt_1))
         if voice.get("collect") == "phone":
             return self._offer_phone(call, said)
+        if voice.get("collect") == "ticket":
+            call.mode = TICKET_ENTRY
+            return self._keypad(call, said)
+        call.expect_digits = int(voice.get("digits") or 0) if voice.get("collect") == "digits" else 0
         sms: tuple[Sms, ...] = ()
         if "work_order" in custom:
             said, sms = self._work_order(call, said, custom["work_order"] or {})
@@ -131,6 +144,9 @@ class VoiceDialogue:
         if answered and not ends_with_question and not call.keys and offer is None:
             said = said + prompt(self.prompts.anything_else)
         call.mode = TALK
+        if call.expect_digits:
+            call.question = prompt(texts[-1])
+            return Outcome(Listen(said, num_digits=call.expect_digits, finish_on_key="#"), sms)
         return self._listen(call, said, question=prompt(texts[-1]), sms=sms)
 
     def assistant_unavailable(self, call: CallState) -> Outcome:
@@ -219,6 +235,19 @@ class VoiceDialogue:
         confirm = Prompt((before, Digits(tuple(digit_groups(number))), after))
         return self._listen(call, confirm, question=confirm)
 
+    def _ticket_step(self, call: CallState, digits: str, speech: str) -> Outcome | Relay:
+        """A work-order number: its 12 digits on the keypad (the city's letters added), or said."""
+        if digits == "*":
+            return self._escalate(call)
+        typed = re.sub(r"\D", "", digits)
+        if len(typed) == 12:
+            call.mode, call.failures = TALK, 0
+            return Relay(f"{self.ticket_prefix}{typed[:8]}-{typed[8:]}")
+        if speech and not digits:
+            call.mode, call.failures = TALK, 0
+            return Relay(speech)
+        return self._failed(call, self.prompts.ticket_entry_again)
+
     def _phone_chosen(self, call: CallState, number: str) -> Relay:
         call.mode, call.failures, call.contact_phone, call.pending_phone = TALK, 0, number, None
         return Relay(number)
@@ -245,7 +274,7 @@ class VoiceDialogue:
         said = prompt(reprompt)
         if call.mode in (PHONE_OFFER, PHONE_CONFIRM):
             said = said + call.question
-        if call.mode == PHONE_ENTRY:
+        if call.mode in (PHONE_ENTRY, TICKET_ENTRY):
             return Outcome(Listen(said, finish_on_key="#", timeout=self.config.keypad_timeout))
         return Outcome(self._listen_step(said))
 
@@ -258,6 +287,9 @@ class VoiceDialogue:
     def _to_agents(self, call: CallState, said: Prompt, desk: str | None) -> Outcome:
         call.escalated = False
         call.mode = ENDED
+        if not call.agents_on_duty:
+            message = prompt(self.prompts.after_hours)
+            return Outcome(Voicemail(message if said.empty else said + message, self.config.agents.voicemail_seconds))
         return Outcome(ToAgents(said, call.call_sid, desk or None))
 
     def _transfer_offer(self, offer: Any) -> ParallelHotline | None:

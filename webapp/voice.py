@@ -88,7 +88,9 @@ def build_voice_line(settings: Settings) -> VoiceLine:
     normalise_speech("預熱")  # loads the traditional→simplified tables now, not during a caller's turn
     if not (settings.twilio_auth_token and settings.public_url):
         log.info("voice line: TWILIO_AUTH_TOKEN or HOTLINE_PUBLIC_URL not set; /voice/* answers 403")
-    return VoiceLine(settings, config, carrier, VoiceDialogue(config, sms=carrier.sends_sms), CallStore())
+    prefix = CityDirectory.load(settings.city_dir).ticket_prefix
+    dialogue = VoiceDialogue(config, sms=carrier.sends_sms, ticket_prefix=prefix)
+    return VoiceLine(settings, config, carrier, dialogue, CallStore())
 
 
 def voice_line(services: Services) -> VoiceLine:
@@ -130,7 +132,9 @@ def call_of(line: VoiceLine, form: Mapping[str, str]) -> CallState:
     sid = form.get("CallSid", "")
     if not sid:
         raise ApiError(422, "missing_call_sid", "缺少 CallSid。")
-    return line.calls.get_or_start(sid, form.get("From", ""))
+    call = line.calls.get_or_start(sid, form.get("From", ""))
+    call.agents_on_duty = line.config.agents.staffed(datetime.now().strftime("%H:%M"))
+    return call
 
 
 # ---- the assistant ------------------------------------------------------------------------------
@@ -224,8 +228,7 @@ async def dial_done(request: Request, form: Form, line: Line) -> Response:
 @router.post("/queue-done")
 async def queue_done(request: Request, form: Form, line: Line) -> Response:
     call = call_of(line, form)
-    staffed = line.config.agents.staffed(datetime.now().strftime("%H:%M"))
-    return twiml(line, line.dialogue.queue_left(call, form.get("QueueResult", ""), staffed), request)
+    return twiml(line, line.dialogue.queue_left(call, form.get("QueueResult", ""), call.agents_on_duty), request)
 
 
 @router.post("/recorded")

@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -19,7 +20,7 @@ from telephony.simulator import SimulatedCall, Transport, Twiml
 from tests.e2e.conftest import Assistant
 from tests.e2e.twilio_fake import FakeTwilio, running_fake_twilio
 from tickets.handoffs import HandoffQueue
-from tickets.store import TicketStore
+from tickets.store import NewWorkOrder, TicketStore
 
 pytestmark = pytest.mark.e2e
 
@@ -207,12 +208,43 @@ def test_forged_and_unsigned_requests_get_403(call: SimulatedCall, web: TestClie
     assert line.calls.get(call.call_sid) is None
 
 
-def test_the_call_ends_the_session(call: SimulatedCall, web: TestClient) -> None:
+def test_the_call_ends_the_session(call: SimulatedCall, web: TestClient, assistant: Assistant) -> None:
     call.start()
     call.say("我想问问公积金怎么提取")
     assert call.hang_up().status == 204
     line = web.app.state.services._made["voice_line"]
     assert line.calls.get(call.call_sid) is None
+    tracker = httpx.get(
+        f"{assistant.rasa_url}/conversations/{call.call_sid}/tracker",
+        params={**assistant.rasa_api_params, "include_events": "ALL"},
+        timeout=30,
+    ).json()
+    events = [e["event"] for e in tracker["events"]]
+    assert "restart" in events  # the Rasa session of the call is over; its transcript stays in the tracker
+    assert events.index("user") < events.index("restart")
+    assert tracker["latest_input_channel"] == "voice"
+
+
+def test_a_work_order_s_status_by_keypad(call: SimulatedCall, assistant: Assistant) -> None:
+    store = TicketStore(assistant.database_url, prefix="JZ")
+    try:
+        order = store.create_work_order(
+            NewWorkOrder(kind="投诉", description="路灯不亮已经一周了", phone="13712345678", department="市城管局")
+        )
+    finally:
+        store.close()
+    call.start()
+    asked = twiml(call.press("3").twiml)  # 查工单按3
+    entry = listening(asked)
+    assert entry.get("finishOnKey") == "#" and "按键输入工单号" in asked.said
+    digits = order.number.removeprefix("JZ").replace("-", "")
+    check = twiml(call.press(digits).twiml)
+    gather = listening(check)
+    assert gather.get("numDigits") == "4" and "后四位" in check.said
+    status = twiml(call.press("5678").twiml)
+    listening(status)
+    assert "市城管局" in status.said and order.status in status.said
+    assert status.said.endswith("还有别的问题吗？")
 
 
 def test_transcript_is_readable(call: SimulatedCall, tmp_path: Path) -> None:

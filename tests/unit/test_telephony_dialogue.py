@@ -11,7 +11,7 @@ from telephony.calls import PHONE_CONFIRM, PHONE_ENTRY, PHONE_OFFER, CallState, 
 from telephony.config import VoiceConfig
 from telephony.dialogue import HUMAN, Heard, VoiceDialogue
 from telephony.speech import Digits
-from telephony.steps import Hangup, Listen, Outcome, Relay, Sms, ToAgents, Transfer
+from telephony.steps import Hangup, Listen, Outcome, Relay, Sms, ToAgents, Transfer, Voicemail
 
 CITY_DIR = Path(__file__).resolve().parents[2] / "cities" / "jiaozuo"
 
@@ -253,3 +253,42 @@ def test_without_sms_nothing_is_offered_or_promised() -> None:
     outcome = silent.answer(call, [{"text": "您的诉求已受理。"}, order])
     assert outcome.sms == () and "短信" not in listen(outcome).prompt.plain()
     assert listen(outcome).prompt.plain().count("二零二六，幺二零七，零零零三") == 1  # said once: the text had none
+
+
+def test_a_work_order_number_typed_on_the_keypad(dialogue: VoiceDialogue) -> None:
+    call = new_call()
+    asked = [
+        {"text": "请告诉我您的工单号。可以说出来，也可以用按键输入。"},
+        {"custom": {"voice": {"collect": "ticket"}}},
+    ]
+    step = listen(dialogue.answer(call, asked))
+    assert step.finish_on_key == "#" and step.num_digits is None
+    again = listen(dialogue.hear(call, Heard(digits="2026120700")))  # ten digits: asked again
+    assert again.prompt.plain().startswith("工单号是12位数字")  # an amount, read as such
+    assert dialogue.hear(call, Heard(digits="202612070003")) == Relay("JZ20261207-0003")
+    dialogue.answer(call, asked)
+    spoken = dialogue.hear(call, Heard(speech="JZ二零二六一二零七杠零零零三", confidence=0.8))
+    assert spoken == Relay("JZ20261207-0003")
+
+
+def test_the_phone_s_last_four_digits_by_keys(dialogue: VoiceDialogue) -> None:
+    call = new_call()
+    asked = [{"text": "请告诉我这四位数字。"}, {"custom": {"voice": {"collect": "digits", "digits": 4}}}]
+    step = listen(dialogue.answer(call, asked))
+    assert step.num_digits == 4
+    assert dialogue.hear(call, Heard(digits="0123")) == Relay("0123")  # a leading 0 is a digit here
+    assert call.expect_digits == 0
+
+
+def test_out_of_hours_a_person_means_a_voice_message() -> None:
+    raw = {"prompts": VoiceConfig.load(CITY_DIR).prompts.named(), "agents": {"hours": "08:00-20:00"}}
+    config = VoiceConfig.from_dict(raw)
+    assert config.agents.staffed("09:30") and not config.agents.staffed("22:15")
+    night = VoiceDialogue(config)
+    call = new_call()
+    call.agents_on_duty = False
+    assert night.hear(call, Heard(digits="0")) == Relay(HUMAN)
+    outcome = night.answer(
+        call, [{"text": "好的，正在为您转接人工客服，请稍候。"}, {"custom": {"handoff": {"queued": True}}}]
+    )
+    assert isinstance(outcome.step, Voicemail) and "不是人工服务时间" in outcome.step.prompt.plain()

@@ -128,3 +128,13 @@ def test_the_queue_callback_offers_a_voice_message_when_full(client: TestClient)
     assert len(orders) == 1 and recording in orders[0].description and orders[0].needs_review
     assert orders[0].phone == "13812345678"
     store.close()
+
+
+def test_the_caller_s_number_is_masked_in_the_log(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="webapp.voice")
+    call = SimulatedCall(transport_of(client), PUBLIC_URL, TOKEN, caller="+8613812345678")
+    call.start()
+    call.press("0")
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "138****5678" in logged
+    assert "13812345678" not in logged and "8613812345678" not in logged
