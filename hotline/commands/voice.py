@@ -35,7 +35,15 @@ ESPEAK_VOICE = "cmn-latn-pinyin"  # `cmn` / `zh` read the pinyin with English ru
 ESPEAK_SPEED = 158  # words per minute: espeak-ng's 175 at the 90% rate the carrier speaks at
 GREETING_LIMIT, REPROMPT_LIMIT = 12.0, 6.0
 # Said again after silence or a miss (the assistant's own fallback included): each ≤ 6 s.
-REPROMPTS = ("reprompt_menu", "reprompt_1", "reprompt_2", "phone_entry_again", "bad_key", "utter_default (voice)")
+REPROMPTS = (
+    "reprompt_menu",
+    "reprompt_1",
+    "reprompt_2",
+    "phone_entry_again",
+    "ticket_entry_again",
+    "bad_key",
+    "utter_default (voice)",
+)
 SAMPLE = {
     "last4": "5678",
     "number": "幺三九，幺二三四，五六七八",

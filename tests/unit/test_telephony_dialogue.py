@@ -264,7 +264,7 @@ def test_a_work_order_number_typed_on_the_keypad(dialogue: VoiceDialogue) -> Non
     step = listen(dialogue.answer(call, asked))
     assert step.finish_on_key == "#" and step.num_digits is None
     again = listen(dialogue.hear(call, Heard(digits="2026120700")))  # ten digits: asked again
-    assert again.prompt.plain().startswith("工单号是12位数字")  # an amount, read as such
+    assert again.prompt.plain() == "请重输12位工单号，按井号结束。"  # 12 as an amount: 十二
     assert dialogue.hear(call, Heard(digits="202612070003")) == Relay("JZ20261207-0003")
     dialogue.answer(call, asked)
     spoken = dialogue.hear(call, Heard(speech="JZ二零二六一二零七杠零零零三", confidence=0.8))
