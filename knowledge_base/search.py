@@ -36,9 +36,13 @@ CURATED_KINDS = frozenset({"faq", "guide"})
 class Thresholds:
     """Fusion weights and decision thresholds (defaults: knowledge_base/search.yaml).
 
-    confidence = sigmoid(bias + w_dense · cosine + w_lexical · coverage + w_gap · gap) of a candidate,
-    where gap is its fused score minus the next candidate's: a clear winner is more often right
-    than the first of several near-equal entries (calibrated on the answers that were wrong);
+    confidence = in_scope × right of a candidate, two logistic models calibrated by `hotline eval ood`:
+    in_scope = sigmoid(scope_bias + scope_w_dense · cosine + scope_w_lexical · coverage), fitted on
+    in-domain questions against our own out-of-scope examples (is this a question the knowledge base
+    is about at all?), and right = sigmoid(bias + w_dense · cosine + w_lexical · coverage + w_gap · gap),
+    fitted on in-domain questions whose first entry was right or wrong (calibrated on the misses), where
+    gap is the candidate's fused score minus the next candidate's: a clear winner is more often right
+    than the first of several near-equal entries. The default scope_bias keeps in_scope at 1;
     `answer`: the best candidate needs this confidence to be served;
     `clarify_margin` / `clarify_min`: a second candidate whose fused score is within the margin
     and whose confidence reaches `clarify_min` makes the assistant ask which one is meant.
@@ -53,16 +57,27 @@ class Thresholds:
     w_dense: float = 45.0
     w_lexical: float = 2.0
     w_gap: float = 0.0
+    scope_bias: float = 60.0
+    scope_w_dense: float = 0.0
+    scope_w_lexical: float = 0.0
     answer: float = 0.5
     clarify_margin: float = 0.0
     clarify_min: float = 0.5
 
     def confidence(self, dense: float, lexical: float, gap: float = 0.0) -> float:
-        z = self.bias + self.w_dense * dense + self.w_lexical * lexical + self.w_gap * gap
-        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+        return self.in_scope(dense, lexical) * _sigmoid(
+            self.bias + self.w_dense * dense + self.w_lexical * lexical + self.w_gap * gap
+        )
+
+    def in_scope(self, dense: float, lexical: float) -> float:
+        return _sigmoid(self.scope_bias + self.scope_w_dense * dense + self.scope_w_lexical * lexical)
 
     def replace(self, **changes: Any) -> Thresholds:
         return Thresholds(**{**self.__dict__, **changes})
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
 
 def load_thresholds(path: Path | None = None) -> Thresholds:

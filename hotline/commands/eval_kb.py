@@ -132,7 +132,7 @@ def ood(
         OWN_OUT_OF_SCOPE, "--own-ood", help="Our own out-of-scope examples to calibrate on (an nlu_data file)"
     ),
     text_field: str = typer.Option("text", "--text-field"),
-    target: float = typer.Option(0.03, "--target", help="Highest share of our own OOD calibration examples answered"),
+    target: float = typer.Option(0.05, "--target", help="Highest share of our own OOD calibration examples answered"),
     precision: float = typer.Option(0.9, "--precision", help="Lowest share of answered calibration questions right"),
     limit: int | None = typer.Option(None, "--limit", min=1),
     write_config: Path | None = typer.Option(

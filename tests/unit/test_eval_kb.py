@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 import typer
@@ -127,3 +128,16 @@ def test_synthetic_entries_are_labelled_and_reproducible() -> None:
     assert all(e.id.startswith(SYNTHETIC_PREFIX) and "合成" in e.source.title for e in first)
     padding = distractor_entries(3)
     assert len(padding) == 3 and all(e.id.startswith(SYNTHETIC_PREFIX) for e in padding)
+
+
+def test_the_scope_model_moves_to_the_prior_of_questions_that_reach_the_search() -> None:
+    from evaluation.ood import Probe, fit_scope
+
+    def probe(dense: float, in_domain: bool) -> Probe:
+        signals = (dense, 0.0, 0.01)
+        return Probe("q", in_domain, signals, signals, 0.01, signals, in_domain, False, True)
+
+    probes = [probe(0.86 + i / 200, True) for i in range(10)] + [probe(0.80 + i / 200, False) for i in range(10)]
+    half, _, _ = fit_scope(probes, in_domain_prior=0.5)
+    mostly_in, _, _ = fit_scope(probes, in_domain_prior=0.95)
+    assert mostly_in - half == pytest.approx(math.log(0.95 / 0.05), rel=1e-6)

@@ -153,6 +153,15 @@ def test_a_clear_lead_raises_the_confidence() -> None:
     assert rules.confidence(0.9, 0.0, gap=0.05) > rules.confidence(0.9, 0.0, gap=0.0)
 
 
+def test_a_lead_far_from_every_entry_is_not_confident() -> None:
+    """The "right" model only ever saw in-domain questions; the scope model vetoes chit-chat whose two
+    nearest entries happen to stand apart from the third."""
+    rules = Thresholds(bias=-8.0, w_dense=9.0, w_gap=50.0, scope_bias=-85.0, scope_w_dense=98.0)
+    assert rules.in_scope(0.80, 0.0) < 0.01 < 0.9 < rules.in_scope(0.92, 0.0)
+    assert rules.confidence(0.80, 0.0, gap=0.1) < 0.01 < 0.9 < rules.confidence(0.92, 0.0, gap=0.1)
+    assert Thresholds().in_scope(0.5, 0.0) == 1.0  # without a scope model, nothing is vetoed
+
+
 def test_judge_hands_off_below_the_threshold_and_reports_expiry() -> None:
     assert KnowledgeSearcher.judge(_Judge(RULES), [_hit("a", "甲", 0.8, 0.3)]).action == UNSURE
     assert KnowledgeSearcher.judge(_Judge(RULES), []).action == UNSURE
