@@ -173,7 +173,7 @@ class ActionAnswerQuestion(Action):
         # Not sure: the closest entries go to the agent's hand-off summary (action_check_answer).
         candidates = [{"entry_id": hit.entry.id, "score": round(hit.score, 4)} for hit in decision.hits[:3]]
         dispatcher.utter_message(
-            text=replies.not_sure(), json_message={"knowledge": {"unsure": True, "candidates": candidates}}
+            text=replies.not_sure(voice), json_message={"knowledge": {"unsure": True, "candidates": candidates}}
         )
         return []
 

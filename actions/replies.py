@@ -90,7 +90,9 @@ def full_guide_declined() -> str:
     return "好的。还有别的问题吗？"
 
 
-def not_sure() -> str:
+def not_sure(voice: bool = False) -> str:
+    if voice:
+        return "这个问题我没有把握，不想给您说错。人工服务请按0；要反映问题，请说“我要反映问题”。"
     return (
         "这个问题我没有找到有把握的答案，不想给您说错。"
         "您可以说“转人工”，由工作人员为您解答；如果是需要处理的问题，也可以说“我要反映问题”，我帮您登记工单。"

@@ -98,7 +98,7 @@ def test_greeting_and_menu(call: SimulatedCall) -> None:
     assert document.said == "您好，这里是幺二三四五热线。请说您要办的事；投诉按2，查工单按3，转人工按0。"
 
 
-def test_a_spoken_question_is_answered_in_its_voice_form(call: SimulatedCall) -> None:
+def test_a_spoken_question_is_answered_in_its_voice_form(call: SimulatedCall, twilio_rest: FakeTwilio) -> None:
     call.start()
     document = twiml(call.say("怎么办理居住证", confidence=0.91).twiml)
     listening(document)
@@ -108,6 +108,10 @@ def test_a_spoken_question_is_answered_in_its_voice_form(call: SimulatedCall) ->
     assert len(said) < 200, said  # one or two sentences, not the chat's 300-character answer
     assert said.endswith("还有别的问题吗？")
     assert "短信" in said  # the written guide is offered by SMS
+    sent = twiml(call.press("1").twiml)
+    assert sent.said.startswith("短信已发送")
+    texts = [r for r in twilio_rest.sms() if r.fields["To"] == "+8613812345678" and "居住证" in r.fields["Body"]]
+    assert texts and "来源：" in texts[-1].fields["Body"]  # the written answer with its citation
 
 
 def test_a_complaint_by_voice_with_keypad_phone_entry(

@@ -43,6 +43,10 @@ def test_the_sms_carries_the_written_answer_with_its_source_and_stays_short() ->
     assert len(long) == replies.SMS_LIMIT and long.endswith("…")
 
 
+def test_not_sure_on_the_phone_offers_the_key_for_a_person() -> None:
+    assert "按0" in replies.not_sure(voice=True) and "按0" not in replies.not_sure()
+
+
 def test_the_read_back_on_the_phone_offers_keys() -> None:
     text = replies.read_back("烧烤摊太吵", "山阳区焦东路", "山阳区", "13912345678", voice=True)
     assert text.endswith("没问题请按1或说“对”；要修改请按2或说“不对”。")
