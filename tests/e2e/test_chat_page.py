@@ -177,6 +177,9 @@ def test_reload_restores_the_history_and_another_browser_cannot_read_it(web_url:
     page.wait_for_function("() => document.querySelectorAll('.row.user').length >= 2")
     assert _user_bubbles(page) == ["你好", "居住证怎么办理"]
     assert page.locator(".row").all_inner_texts() == before
+    # Only the newest reply's choices still apply.
+    assert page.locator(".row.bot").last.locator(".chip").first.is_enabled()
+    assert page.locator(".greeting .chip").first.is_disabled()
     saved = page.evaluate("JSON.parse(localStorage.getItem('hotline12345.v1')).conversation")
     # A closed tab: a new page of the same browser restores it too.
     again = first.new_page()

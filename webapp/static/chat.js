@@ -236,7 +236,7 @@
   }
   function hotlineCards(text) {
     var found = {};
-    (text.match(/123\d\d/g) || []).forEach(function (number) { if (HOTLINES[number]) found[number] = true; });
+    (text.match(/(?<!\d)123\d\d(?!\d)/g) || []).forEach(function (number) { if (HOTLINES[number]) found[number] = true; });
     return Object.keys(found).map(function (number) {
       return el("section", { class: "card hotline", "aria-label": HOTLINES[number] }, [
         el("h3", { text: HOTLINES[number] }),
@@ -308,8 +308,12 @@
     }
     return choices;
   }
-  function disableOlderChoices() {
-    Array.prototype.forEach.call(log.querySelectorAll(".chip, .star.chip-like"), function (b) { b.disabled = true; });
+  function disableOlderChoices(keepLast) {
+    var rows = log.querySelectorAll(".row.bot");
+    var last = keepLast ? rows[rows.length - 1] : null;
+    Array.prototype.forEach.call(log.querySelectorAll(".chip, .star.chip-like"), function (b) {
+      if (!last || !last.contains(b)) b.disabled = true;
+    });
   }
 
   function renderBot(message, live) {
@@ -478,12 +482,12 @@
     return ready.then(function (messages) {
       var delivered = {};
       messages.forEach(function (m) { if (m.client_id) delivered[m.client_id] = true; });
-      if (messages.length) disableOlderChoices();
       var handoff = false;
       messages.forEach(function (m) {
         renderStored(m, false);
         if (m.custom && m.custom.handoff && m.custom.handoff.queued) handoff = true;
       });
+      if (messages.length) disableOlderChoices(true); // only the newest reply's choices still apply
       if (handoff) startPolling();
       // Messages written but not delivered before the reload: delivered ones are dropped, the
       // others come back with their retry control.
@@ -525,6 +529,7 @@
   function setElder(on) {
     document.documentElement.classList.toggle("elder", on);
     elderButton.setAttribute("aria-pressed", String(on));
+    input.placeholder = on ? "请输入您的问题" : "请输入您要咨询或反映的问题";
     state.elder = on;
     save();
   }
