@@ -270,3 +270,18 @@ def test_redaction_on_request_removes_the_chat_transcript_too(tmp_path) -> None:
     assert response.status_code == 200, response.text
     assert transcripts.history("web-caller") == [] and len(transcripts.history("web-someone")) == 1
     transcripts.close()
+
+
+def test_a_forged_token_starts_a_new_conversation_and_reads_nothing(tmp_path) -> None:
+    with running_fake_rasa() as rasa:
+        client = _client(tmp_path, rasa)
+        victim = client.post("/api/chat", json={"message": "我的电话13912345678"}).json()["conversation"]["id"]
+        client.cookies.clear()
+        forged = {chat.TOKEN_HEADER: f"{victim}.forgedsignature"}
+        answer = client.post("/api/chat", json={"message": "你好"}, headers=forged).json()
+        assert FakeRasa.received[1]["sender"] != victim and answer["conversation"]["id"] != victim
+        # The forger's own cookie now names the forger's new conversation, never the victim's.
+        read = client.get("/api/chat/history", headers=forged)
+        assert read.json()["conversation_id"] != victim and "13912345678" not in read.text
+        client.cookies.clear()
+        assert client.get("/api/chat/history", headers=forged).status_code == 401
