@@ -138,3 +138,11 @@ def test_the_caller_s_number_is_masked_in_the_log(client: TestClient, caplog: py
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "138****5678" in logged
     assert "13812345678" not in logged and "8613812345678" not in logged
+
+
+def test_an_emergency_is_answered_even_with_the_assistant_down(client: TestClient) -> None:
+    call = SimulatedCall(transport_of(client), PUBLIC_URL, TOKEN)
+    call.start()
+    exchange = call.say("楼下着火了，好大的烟")
+    assert exchange.twiml is not None and exchange.twiml.verbs == ["Say", "Hangup"]
+    assert "幺幺九" in exchange.twiml.said and "挂断" in exchange.twiml.said
