@@ -140,3 +140,30 @@ def test_the_first_load_of_the_h5_page_stays_under_100_kb_of_js_and_css(web_url:
     context.close()
     assert {url.rsplit("/", 1)[1] for url, _ in loaded} == {"chat.js", "chat.css"}
     assert 0 < total <= FIRST_LOAD_BUDGET
+
+
+def test_the_chat_works_from_the_keyboard_alone(web_url: str, browser: Any) -> None:
+    context = browser.new_context(**DESKTOP)
+    page = context.new_page()
+    page.goto(web_url)
+    page.wait_for_selector(".greeting .chip")
+    reached = []
+    for _ in range(12):  # Tab through the page: the elder toggle, the log, the suggestions, the input
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("() => document.activeElement.id || document.activeElement.textContent"))
+        if reached[-1] == "我要反映问题":
+            break
+    assert "elder" in reached and reached[-1] == "我要反映问题", reached
+    before = page.locator(".row.bot").count()
+    page.keyboard.press("Enter")  # a suggestion, chosen with the keyboard
+    page.wait_for_function(
+        "n => document.querySelectorAll('.row.bot:not(.typing)').length > n && !document.querySelector('.typing')",
+        arg=before,
+        timeout=90_000,
+    )
+    assert page.locator(".row.user .bubble").all_inner_texts() == ["我要反映问题"]
+    page.focus("#text")
+    page.keyboard.type("路灯坏了")
+    page.keyboard.press("Shift+Enter")  # a new line, not a send
+    assert page.input_value("#text") == "路灯坏了\n" and page.locator(".row.user").count() == 1
+    context.close()
