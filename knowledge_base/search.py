@@ -43,6 +43,8 @@ class Thresholds:
     fitted on in-domain questions whose first entry was right or wrong (calibrated on the misses), where
     gap is the candidate's fused score minus the next candidate's: a clear winner is more often right
     than the first of several near-equal entries. The default scope_bias keeps in_scope at 1;
+    `expired_margin`: an expired entry first by less than this fused score over a confident entry in
+    force is passed over (the caller gets the rule that applies today, not news of one that ended);
     `answer`: the best candidate needs this confidence to be served;
     `clarify_margin` / `clarify_min`: a second candidate whose fused score is within the margin
     and whose confidence reaches `clarify_min` makes the assistant ask which one is meant.
@@ -61,6 +63,7 @@ class Thresholds:
     scope_w_dense: float = 0.0
     scope_w_lexical: float = 0.0
     answer: float = 0.5
+    expired_margin: float = 0.02
     clarify_margin: float = 0.0
     clarify_min: float = 0.5
 
@@ -124,6 +127,13 @@ def _distinct_pair(valid: list[Hit]) -> list[Hit] | None:
     if len(valid) > 1 and valid[0].entry.title != valid[1].entry.title:
         return valid[:2]
     return None
+
+
+def _current_close_behind(hits: list[Hit], t: Thresholds) -> bool:
+    """An expired first entry with a confident entry in force right behind it (by under `expired_margin`)."""
+    if len(hits) < 2 or not hits[0].expired or hits[1].expired:
+        return False
+    return hits[0].score - hits[1].score < t.expired_margin and hits[1].confidence >= t.answer
 
 
 class KnowledgeSearcher:
@@ -206,7 +216,8 @@ class KnowledgeSearcher:
         """Answer, clarify, report expiry or say not sure.
 
         An expired entry that beats every valid one is reported as EXPIRED so the caller is told
-        the policy ended instead of being served it as current. When the first entry is not a clear
+        the policy ended instead of being served it as current, unless a confident entry in force is
+        just behind it: that one is answered. When the first entry is not a clear
         winner but the first two together are (their lead over the third would make an answer
         confident), the caller is asked which of the two is meant instead of being told nothing.
         """
@@ -214,6 +225,8 @@ class KnowledgeSearcher:
         if not hits:
             return Decision(UNSURE, hits)
         valid = [hit for hit in hits if not hit.expired]
+        if _current_close_behind(hits, t):
+            hits = valid
         if hits[0].confidence < t.answer:
             pair = _distinct_pair(valid)
             if pair and hits[0] is pair[0] and pair[0].pair_confidence >= t.answer:

@@ -165,8 +165,17 @@ def test_a_lead_far_from_every_entry_is_not_confident() -> None:
 def test_judge_hands_off_below_the_threshold_and_reports_expiry() -> None:
     assert KnowledgeSearcher.judge(_Judge(RULES), [_hit("a", "甲", 0.8, 0.3)]).action == UNSURE
     assert KnowledgeSearcher.judge(_Judge(RULES), []).action == UNSURE
-    expired = [_hit("a", "甲", 0.95, 0.9, expired=True), _hit("b", "乙", 0.949, 0.9)]
+    expired = [_hit("a", "甲", 0.95, 0.9, expired=True), _hit("b", "乙", 0.90, 0.9)]
     assert KnowledgeSearcher.judge(_Judge(RULES), expired).action == EXPIRED
+
+
+def test_a_confident_entry_in_force_close_behind_an_expired_one_is_answered() -> None:
+    """ "能申请创业担保贷款不": the ended 2023 policy's FAQ and today's service score almost alike."""
+    hits = [_hit("old", "2023年贷款额度", 0.95, 0.8, expired=True), _hit("now", "创业担保贷款", 0.94, 0.9)]
+    decision = KnowledgeSearcher.judge(_Judge(RULES), hits)
+    assert decision.action == ANSWER and decision.best.entry.id == "now"
+    unsure_now = [hits[0], _hit("now", "创业担保贷款", 0.94, 0.3)]
+    assert KnowledgeSearcher.judge(_Judge(RULES), unsure_now).action == EXPIRED
 
 
 class _Judge:
