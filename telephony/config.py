@@ -90,6 +90,7 @@ class VoiceConfig:
     agents: Agents = field(default_factory=Agents)
     emergency_dial: bool = False
     parallel_hotlines: dict[str, ParallelHotline] = field(default_factory=dict)
+    hints: tuple[str, ...] = ()  # words the recogniser should expect (the city's places are added)
 
     @classmethod
     def load(cls, city_dir: Path) -> VoiceConfig:
@@ -130,4 +131,5 @@ class VoiceConfig:
             ),
             emergency_dial=bool((raw.get("emergency") or {}).get("dial", False)),
             parallel_hotlines=hotlines,
+            hints=tuple(str(hint) for hint in raw.get("hints") or ()),
         )

@@ -78,18 +78,19 @@ class VoiceLine:
 
 def build_voice_line(settings: Settings) -> VoiceLine:
     config = VoiceConfig.load(settings.city_dir)
+    city = CityDirectory.load(settings.city_dir)
     carrier = TwilioCarrier(
         config,
         account_sid=settings.twilio_account_sid,
         auth_token=settings.twilio_auth_token,
         from_number=settings.twilio_from_number,
         api_url=settings.twilio_api_url,
+        hints=tuple(city.all_place_names()),
     )
     normalise_speech("預熱")  # loads the traditional→simplified tables now, not during a caller's turn
     if not (settings.twilio_auth_token and settings.public_url):
         log.info("voice line: TWILIO_AUTH_TOKEN or HOTLINE_PUBLIC_URL not set; /voice/* answers 403")
-    prefix = CityDirectory.load(settings.city_dir).ticket_prefix
-    dialogue = VoiceDialogue(config, sms=carrier.sends_sms, ticket_prefix=prefix)
+    dialogue = VoiceDialogue(config, sms=carrier.sends_sms, ticket_prefix=city.ticket_prefix)
     return VoiceLine(settings, config, carrier, dialogue, CallStore())
 
 

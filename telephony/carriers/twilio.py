@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 TWILIO_API = "https://api.twilio.com"
 GROUP_BREAK = "300ms"
 DIAL_TIMEOUT_SECONDS = 30
+MAX_HINTS, MAX_HINT_CHARS = 500, 100  # Twilio's limits for <Gather hints>
 
 
 class _RedirectedHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio ships no type information
@@ -66,8 +67,12 @@ class TwilioCarrier:
         from_number: str = "",
         api_url: str = "",
         timeout: float = 10.0,
+        hints: tuple[str, ...] = (),
     ) -> None:
+        """``hints``: speech hints beyond the configuration's own (the city's place names)."""
         self.config = config
+        words = [hint for hint in (*config.hints, *hints) if 0 < len(hint) <= MAX_HINT_CHARS]
+        self.hints = ",".join(list(dict.fromkeys(words))[:MAX_HINTS])
         self.account_sid = account_sid
         self.from_number = from_number
         self._validator = RequestValidator(auth_token) if auth_token else None
@@ -97,6 +102,7 @@ class TwilioCarrier:
                 finish_on_key=step.finish_on_key,
                 action_on_empty_result=True,
                 barge_in=True,
+                hints=self.hints if step.speech and self.hints else None,
             )
             self._say(gather, step.prompt)
             response.append(gather)

@@ -82,6 +82,17 @@ def test_gather_takes_speech_and_keys_with_a_fixed_speech_timeout(config: VoiceC
     assert entry.get("finishOnKey") == "#" and entry.get("numDigits") is None and entry.get("timeout") == "10"
 
 
+def test_speech_hints_are_the_configured_words_and_the_city_s_places(config: VoiceConfig) -> None:
+    carrier = TwilioCarrier(config, hints=("山阳区", "山阳", "转人工", "x" * 101))
+    speech = ET.fromstring(carrier.render(Listen(prompt("请说")), URLS)).find("Gather")
+    assert speech is not None
+    hints = (speech.get("hints") or "").split(",")
+    assert hints[0] == "转人工" and "山阳区" in hints and hints.count("转人工") == 1
+    assert all(len(hint) <= 100 for hint in hints)
+    keypad = ET.fromstring(carrier.render(Listen(prompt("按键"), speech=False), URLS)).find("Gather")
+    assert keypad is not None and keypad.get("hints") is None and keypad.get("input") == "dtmf"
+
+
 def test_transfers_queues_and_messages(config: VoiceConfig) -> None:
     carrier = TwilioCarrier(config, from_number="+15005550006")
     cold = ET.fromstring(carrier.render(Transfer(prompt("转接"), "12366", "12366纳税服务热线"), URLS))
