@@ -81,11 +81,12 @@ def wait_for_answer(page: Any, bot_rows_before: int) -> None:
     )
 
 
-def serious_axe_violations(page: Any, name: str) -> list[dict]:
-    """axe-core's serious and critical findings on the page (the full report kept as an artefact)."""
+def serious_axe_violations(page: Any, name: str, context: Any = None) -> list[dict]:
+    """axe-core's serious and critical findings on the page, or on ``context`` (an axe context such as
+    a selector); the full report is kept as an artefact."""
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page)
+    results = Axe().run(page, context=context)
     report = results.response
     Path(artefact(f"axe-{name}.json")).write_text(json.dumps(report, ensure_ascii=False, indent=1))
     return [

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from hotline.processes import free_port
-from tests.e2e.browser import DESKTOP, PHONE, artefact, chromium, running_web_app
+from tests.e2e.browser import DESKTOP, PHONE, artefact, chromium, running_web_app, serious_axe_violations
 
 pytestmark = pytest.mark.e2e
 
@@ -105,6 +105,8 @@ def test_the_embedded_widget_opens_chats_and_keeps_styles_apart(host_url: str, s
         assert _style(host_bubble, "fontSize") == "30px" and _style(host_bubble, "paddingTop") == "0px"
         assert _style(page.locator("#host-button"), "backgroundColor") == "rgb(128, 0, 128)"
         page.screenshot(path=artefact(f"{size}-embed-open.png"))
+        # The button and panel on the portal (the portal's own page is the portal's business).
+        assert serious_axe_violations(page, f"embed-{size}", context="hotline-12345-widget") == []
         # The conversation survives a reload of the host page, inside the frame.
         page.reload()
         page.locator("hotline-12345-widget .fab").click()

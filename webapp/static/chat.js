@@ -175,7 +175,7 @@
   }
   function sourceCard(source) {
     return el("section", { class: "card source", "aria-label": "答案来源" }, [
-      el("h3", { text: "来源" }),
+      el("h2", { text: "来源" }),
       definitions([
         ["文件", "《" + source.title + "》"], ["文号", source.doc_number], ["发布单位", source.issuer],
         ["条款", source.section], ["责任部门", source.department], ["有效期至", source.valid_to]
@@ -183,9 +183,9 @@
     ]);
   }
   function guideCard(guide) {
-    var parts = [el("h3", { text: "办事指南" })];
+    var parts = [el("h2", { text: "办事指南" })];
     if (guide.steps && guide.steps.length) {
-      parts.push(el("h4", { class: "sr-only", text: "办理步骤" }));
+      parts.push(el("h3", { class: "sr-only", text: "办理步骤" }));
       parts.push(el("ol", { "aria-label": "办理步骤" }, guide.steps.map(function (step) { return el("li", { text: step }); })));
     }
     if (guide.materials && guide.materials.length) {
@@ -200,7 +200,7 @@
     var number = order.number || order.reference;
     var link = "/ticket?number=" + encodeURIComponent(number || "");
     return el("section", { class: "card order", "aria-label": "工单信息" }, [
-      el("h3", { text: order.pending ? "诉求已记录" : "工单已受理" }),
+      el("h2", { text: order.pending ? "诉求已记录" : "工单已受理" }),
       definitions([
         ["工单号", order.number], ["受理编号", order.reference], ["类型", order.kind],
         ["承办部门", order.department || (order.pending ? "" : "待确认")], ["状态", order.pending ? "待生成工单号" : order.status || "已受理"]
@@ -220,7 +220,7 @@
   }
   function statusCard(status) {
     return el("section", { class: "card status-card", "aria-label": "工单进度" }, [
-      el("h3", { text: "工单 " + status.number }),
+      el("h2", { text: "工单 " + status.number }),
       definitions([["当前状态", status.status], ["承办部门", status.department]]),
       timelineList(status.timeline)
     ]);
@@ -231,7 +231,7 @@
       if (pair[0] !== emergency.number) calls.push(el("a", { class: "call secondary", href: "tel:" + pair[0], text: pair[1] + " " + pair[0] }));
     });
     return el("section", { class: "card emergency", role: "alert", "aria-label": "紧急求助" }, [
-      el("h3", { text: "紧急情况请立即拨打 " + emergency.number }), el("div", { class: "actions" }, calls)
+      el("h2", { text: "紧急情况请立即拨打 " + emergency.number }), el("div", { class: "actions" }, calls)
     ]);
   }
   function hotlineCards(text) {
@@ -239,14 +239,14 @@
     (text.match(/(?<!\d)123\d\d(?!\d)/g) || []).forEach(function (number) { if (HOTLINES[number]) found[number] = true; });
     return Object.keys(found).map(function (number) {
       return el("section", { class: "card hotline", "aria-label": HOTLINES[number] }, [
-        el("h3", { text: HOTLINES[number] }),
+        el("h2", { text: HOTLINES[number] }),
         el("div", { class: "actions" }, [el("a", { class: "call", href: "tel:" + number, text: "拨打 " + number })])
       ]);
     });
   }
   function handoffCard(handoff) {
     return el("section", { class: "card handoff", role: "status" }, [
-      el("h3", { text: handoff.queued === false ? "人工客服暂时忙" : "正在为您转接人工客服" }),
+      el("h2", { text: handoff.queued === false ? "人工客服暂时忙" : "正在为您转接人工客服" }),
       el("p", { text: handoff.queued === false ? "请稍后再试，或直接拨打12345。" : "请稍候，工作人员接入后会在这里回复您。" })
     ]);
   }
@@ -288,7 +288,7 @@
   function ratedStars(score) {
     var line = el("div", { class: "stars", role: "img", "aria-label": "您的评价：" + score + "星" });
     for (var i = 1; i <= 5; i++) line.appendChild(el("span", { class: "star" + (i <= score ? " on" : ""), "aria-hidden": "true", text: "★" }));
-    return el("section", { class: "card rated" }, [el("h3", { text: "感谢您的评价" }), line]);
+    return el("section", { class: "card rated" }, [el("h2", { text: "感谢您的评价" }), line]);
   }
   function isRating(buttons) {
     return buttons.length >= 3 && buttons.every(function (b) { return /^[1-5]分$/.test(String(b.payload)); });
