@@ -123,10 +123,22 @@ class Decision:
 
 
 def _distinct_pair(valid: list[Hit]) -> list[Hit] | None:
-    """The first two valid entries when they are two different things to ask about."""
-    if len(valid) > 1 and valid[0].entry.title != valid[1].entry.title:
-        return valid[:2]
-    return None
+    """The first two valid entries when they are two different things to ask about.
+
+    Not when one names the other: a "一件事" guide that lists 残疾人证办理 among its items and the
+    残疾人证办理 service are one matter, and "您问的是残疾人证办理，还是残疾人服务一件事？" only
+    makes the caller choose between two answers that both apply.
+    """
+    if len(valid) < 2:
+        return None
+    first, second = valid[0].entry, valid[1].entry
+    if first.title == second.title or _names(first, second) or _names(second, first):
+        return None
+    return valid[:2]
+
+
+def _names(entry: KnowledgeEntry, other: KnowledgeEntry) -> bool:
+    return len(other.title) >= 4 and other.title in entry.answer
 
 
 def _current_close_behind(hits: list[Hit], t: Thresholds) -> bool:
@@ -228,10 +240,10 @@ class KnowledgeSearcher:
         if _current_close_behind(hits, t):
             hits = valid
         if hits[0].confidence < t.answer:
+            if len(valid) < 2 or hits[0] is not valid[0] or valid[0].pair_confidence < t.answer:
+                return Decision(UNSURE, hits)
             pair = _distinct_pair(valid)
-            if pair and hits[0] is pair[0] and pair[0].pair_confidence >= t.answer:
-                return Decision(CLARIFY, pair)
-            return Decision(UNSURE, hits)
+            return Decision(CLARIFY, pair) if pair else Decision(ANSWER, valid)  # else: one matter, two entries
         if hits[0].expired:
             return Decision(EXPIRED, hits)
         pair = _distinct_pair(valid)

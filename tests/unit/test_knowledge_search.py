@@ -216,3 +216,15 @@ def test_other_format_version_is_refused(encoder: Encoder, tmp_path) -> None:
 def test_missing_index_says_how_to_build_it(tmp_path) -> None:
     with pytest.raises(IndexNotBuiltError, match="hotline kb build"):
         load_index(tmp_path)
+
+
+def test_a_guide_and_a_service_it_lists_are_one_matter_not_a_choice() -> None:
+    guide = KnowledgeEntry("guide", "残疾人服务“一件事”", "残疾人证办理和变更、两项补贴可以一起申请。", SOURCE)
+    service = KnowledgeEntry("service", "残疾人证办理", "到县级残联申请，按规定评定。", SOURCE)
+    hits = [Hit(service, 0.950, confidence=0.9), Hit(guide, 0.948, confidence=0.85)]
+    decision = KnowledgeSearcher.judge(_Judge(RULES), hits)
+    assert decision.action == ANSWER and decision.best.entry.id == "service"
+    # Neither alone is a clear winner, but together they are: still one matter, so the first is answered.
+    close = [Hit(service, 0.950, confidence=0.4, pair_confidence=0.9), Hit(guide, 0.949, confidence=0.85)]
+    decision = KnowledgeSearcher.judge(_Judge(RULES), close)
+    assert decision.action == ANSWER and decision.best.entry.id == "service"
