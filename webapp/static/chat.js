@@ -107,6 +107,7 @@
     });
     return node;
   }
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
   function scrollDown() { log.scrollTop = log.scrollHeight; }
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function clock(date) { return pad(date.getHours()) + ":" + pad(date.getMinutes()); }
@@ -236,7 +237,10 @@
   }
   function hotlineCards(text) {
     var found = {};
-    (text.match(/(?<!\d)123\d\d(?!\d)/g) || []).forEach(function (number) { if (HOTLINES[number]) found[number] = true; });
+    // No lookbehind: Safari before 16.4 (older iPhones' WeChat) cannot even parse it.
+    var pattern = /(^|\D)(123\d\d)(?!\d)/g;
+    var match;
+    while ((match = pattern.exec(text))) { if (HOTLINES[match[2]]) found[match[2]] = true; }
     return Object.keys(found).map(function (number) {
       return el("section", { class: "card hotline", "aria-label": HOTLINES[number] }, [
         el("h2", { text: HOTLINES[number] }),
@@ -353,11 +357,11 @@
     return node;
   }
   function markSending(node) {
-    node.querySelector(".status").replaceChildren();
+    clear(node.querySelector(".status"));
     node.setAttribute("aria-busy", "true");
   }
   function markSent(node) {
-    node.querySelector(".status").replaceChildren();
+    clear(node.querySelector(".status"));
     node.removeAttribute("aria-busy");
   }
   function markFailed(node, item, reason, retryable) {
@@ -370,7 +374,8 @@
         onclick: function (ev) { ev.currentTarget.disabled = true; deliver(item, node); }
       }));
     }
-    status.replaceChildren.apply(status, parts);
+    clear(status);
+    parts.forEach(function (part) { status.appendChild(part); });
   }
 
   function send(text, display) {

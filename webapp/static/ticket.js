@@ -11,6 +11,7 @@
   var given = new URLSearchParams(location.search).get("number");
   if (given) number.value = given;
 
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
   function el(tag, text, cls) {
     var node = document.createElement(tag);
     if (text) node.textContent = text;
@@ -45,7 +46,8 @@
       steps.appendChild(item);
     });
     card.appendChild(steps);
-    result.replaceChildren(card);
+    clear(result);
+    result.appendChild(card);
   }
 
   form.addEventListener("submit", function (ev) {
@@ -61,7 +63,7 @@
     }).then(function (res) {
       return res.json().then(function (body) {
         if (res.ok) { show(body); return; }
-        result.replaceChildren();
+        clear(result);
         error.textContent = body.message || "查询失败，请稍后再试。";
       });
     }).catch(function () {
