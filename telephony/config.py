@@ -32,6 +32,7 @@ class Prompts:
     anything_else: str
     reprompt_menu: str
     reprompt_1: str
+    reprompt_question: str
     reprompt_2: str
     to_human: str
     bad_key: str

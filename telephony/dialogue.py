@@ -30,6 +30,7 @@ YES_KEY, NO_KEY = "1", "2"
 _NO = re.compile(r"不|换|别|重新|错|没有")
 _YES = re.compile(r"可以|对|好|是|行|嗯|确认|没问题|要|转")
 _QUESTION_END = re.compile(r"[？?]\s*$")
+_FIRST_QUESTION = re.compile(r"^[^。？?！!]{2,11}[？?]")  # ≤ 12 characters: the re-prompt stays under 6 s
 # Replies that finish a matter (an answer, a filed or found work order, a 催办): "还有别的问题吗？" follows.
 FINISHED = ("work_order", "ticket_status", "urged")
 
@@ -141,13 +142,15 @@ class VoiceDialogue:
             said = prompt(self.prompts.transfer_offer.format(name=offer.name)) + said
         answered = bool((custom.get("knowledge") or {}).get("entry_id")) or any(key in custom for key in FINISHED)
         ends_with_question = _QUESTION_END.search(texts[-1]) is not None
+        question = prompt(texts[-1])
         if answered and not ends_with_question and not call.keys and offer is None:
-            said = said + prompt(self.prompts.anything_else)
+            question = prompt(self.prompts.anything_else)
+            said = said + question
         call.mode = TALK
         if call.expect_digits:
-            call.question = prompt(texts[-1])
+            call.question = question
             return Outcome(Listen(said, num_digits=call.expect_digits, finish_on_key="#"), sms)
-        return self._listen(call, said, question=prompt(texts[-1]), sms=sms)
+        return self._listen(call, said, question=question, sms=sms)
 
     def assistant_unavailable(self, call: CallState) -> Outcome:
         """The assistant did not answer in time: a person takes the call (nothing is lost)."""
@@ -269,6 +272,8 @@ class VoiceDialogue:
                 reprompt = self.prompts.reprompt_menu
             elif call.mode == PHONE_ENTRY:
                 reprompt = self.prompts.phone_entry_again
+            elif call.failures == 1 and (question := _FIRST_QUESTION.match(call.question.plain())):
+                reprompt = self.prompts.reprompt_question.format(question=question.group(0))
             else:
                 reprompt = self.prompts.reprompt_1 if call.failures == 1 else self.prompts.reprompt_2
         said = prompt(reprompt)

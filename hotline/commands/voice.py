@@ -38,6 +38,7 @@ GREETING_LIMIT, REPROMPT_LIMIT = 12.0, 6.0
 REPROMPTS = (
     "reprompt_menu",
     "reprompt_1",
+    "reprompt_question",
     "reprompt_2",
     "phone_entry_again",
     "ticket_entry_again",
@@ -49,6 +50,7 @@ SAMPLE = {
     "number": "幺三九，幺二三四，五六七八",
     "name": "幺二三幺五市场监管热线",
     "anything_else": "还有别的问题吗？",
+    "question": "请问是在哪个区县？",
 }
 KEYS = re.compile(r"^[0-9*#]+$")
 

@@ -28,7 +28,7 @@ def test_the_softphone_plays_a_call(assistant: Assistant) -> None:
     assert output.startswith("热线：您好，这里是幺二三四五热线。")
     said = output.split("您：")  # the caller's turns (typed input is not echoed)
     assert "居住证" in said[1] and "责任部门是市公安局" in said[1]
-    assert "抱歉，没听清，请再说一遍。" in said[2]  # the silence
+    assert "抱歉，没听清。还有别的问题吗？" in said[2]  # the silence: the last question again
     assert "转接人工客服" in said[3] and "排队等待人工坐席" in said[3]
     assert output.endswith("☎ 已挂机")
 

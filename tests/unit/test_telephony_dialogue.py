@@ -14,6 +14,7 @@ from telephony.speech import Digits
 from telephony.steps import Hangup, Listen, Outcome, Relay, Sms, ToAgents, Transfer, Voicemail
 
 CITY_DIR = Path(__file__).resolve().parents[2] / "cities" / "jiaozuo"
+KNOWLEDGE = {"custom": {"knowledge": {"entry_id": "guide-residence-permit", "score": 0.9}}}
 
 
 @pytest.fixture(scope="module")
@@ -80,14 +81,11 @@ def test_a_success_resets_the_failure_count(dialogue: VoiceDialogue) -> None:
     dialogue.hear(call, Heard())
     dialogue.hear(call, Heard())
     assert dialogue.hear(call, Heard(speech="公积金怎么提取", confidence=0.8)) == Relay("公积金怎么提取")
-    dialogue.answer(call, [{"text": "可以在网上办理。"}])
+    dialogue.answer(call, [{"text": "可以在网上办理。"}, KNOWLEDGE])
     rephrased = listen(dialogue.hear(call, Heard())).prompt.plain()
-    assert rephrased == "抱歉，没听清，请再说一遍。"
+    assert rephrased == "抱歉，没听清。还有别的问题吗？"
     assert "按0" in listen(dialogue.hear(call, Heard())).prompt.plain()
     assert dialogue.hear(call, Heard()) == Relay(HUMAN)
-
-
-KNOWLEDGE = {"custom": {"knowledge": {"entry_id": "guide-residence-permit", "score": 0.9}}}
 
 
 def test_an_answer_is_followed_by_anything_else_a_question_is_not(dialogue: VoiceDialogue) -> None:
@@ -292,3 +290,11 @@ def test_out_of_hours_a_person_means_a_voice_message() -> None:
         call, [{"text": "好的，正在为您转接人工客服，请稍候。"}, {"custom": {"handoff": {"queued": True}}}]
     )
     assert isinstance(outcome.step, Voicemail) and "不是人工服务时间" in outcome.step.prompt.plain()
+
+
+def test_a_short_question_is_asked_again_after_silence(dialogue: VoiceDialogue) -> None:
+    call = new_call()
+    dialogue.answer(call, [{"text": "请问事情发生在什么地方？请说一下区县和具体地址，比如山阳区某某路某某小区。"}])
+    again = listen(dialogue.hear(call, Heard()))
+    assert again.prompt.plain() == "抱歉，没听清。请问事情发生在什么地方？"
+    assert "按0" in listen(dialogue.hear(call, Heard())).prompt.plain()
