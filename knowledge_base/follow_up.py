@@ -76,19 +76,30 @@ def resolve(searcher: Searcher, turn: Turn, topic: Topic, region: str | None = N
         query = rewrite_query("", facet, turn.subject) if facet else turn.text
         return Resolution(searcher.decide(query, region=region), facet or SUMMARY, query)
     if turn.elliptical and current is None:
-        # "要多久" on its own: a search would find some entry with a time limit, not the caller's one
+        # "要多久" on its own: a search would find some entry with a time limit, not the caller's one;
+        # a longer question that names its matter ("要拉超宽的设备上路，得办啥手续") is searched
+        own = searcher.decide(turn.query(), region=region) if len(turn.text) > SHORT_REPLY_CHARS else None
+        if own is not None and own.action == ANSWER:
+            return Resolution(own, turn.facet or SUMMARY, turn.query())
         return Resolution(Decision(UNSURE), turn.facet or SUMMARY, turn.text, needs_topic=True)
     leaning = (turn.elliptical or turn.facet) and not turn.subject
-    if current is not None and leaning and _leans_on(searcher, turn, current, region):
-        return _from_topic(searcher, current, turn.facet, region)
     # A question of its own (the NLU's ask_facet is not always right about ellipsis: "换驾驶证要交多少钱").
     own = searcher.decide(turn.query(), region=region)
+    on_topic = current is not None and leaning and not _another_answer(own, turn, current)
+    if on_topic and current is not None and _leans_on(searcher, turn, current, region):
+        return _from_topic(searcher, current, turn.facet, region)
     if turn.elliptical and current is not None and own.action == UNSURE:
         return _from_topic(searcher, current, turn.facet, region)
     # a facet asked for before the service was named ("要带什么材料？" "哪项业务？" "居住证") applies to
     # the short reply that names it, not to a new question of the caller's own
     pending = topic.facet if not topic.entry_id and len(turn.text) <= SHORT_REPLY_CHARS else ""
     return Resolution(own, turn.facet or pending or SUMMARY, turn.query())
+
+
+def _another_answer(own: Decision, turn: Turn, current: KnowledgeEntry) -> bool:
+    """A full question (not ask_facet) that names a facet but finds another entry confidently on its own
+    ("公交上能扫码付钱不" after the elderly-fares answer) is a new question, not a follow-up."""
+    return not turn.elliptical and own.action == ANSWER and own.best is not None and own.best.entry.id != current.id
 
 
 def _leans_on(searcher: Searcher, turn: Turn, current: KnowledgeEntry, region: str | None) -> bool:

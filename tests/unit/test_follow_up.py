@@ -72,3 +72,20 @@ def test_a_question_naming_only_a_facet_leans_on_the_topic_whatever_the_intent(s
 def test_a_follow_up_without_a_facet_gets_the_topic_summary_not_the_last_facet(searcher: KnowledgeSearcher) -> None:
     resolution = resolve(searcher, Turn("这个呢", elliptical=True), Topic(PERMIT, "materials"))
     assert resolution.from_topic and resolution.facet == "summary"
+
+
+def test_a_long_elliptical_question_that_names_its_matter_is_searched(searcher: KnowledgeSearcher) -> None:
+    """The NLU read it as ask_facet, but it says what it is about: no "which service?" question back."""
+    turn = Turn("想运一台超高超宽的大设备上公路，要办什么手续", facet="steps", elliptical=True)
+    resolution = resolve(searcher, turn, Topic())
+    assert not resolution.needs_topic and resolution.decision.action == ANSWER
+    assert resolution.decision.best.entry.id == "guide-16-oversize-transport" and resolution.facet == "steps"
+
+
+def test_a_full_question_that_finds_another_entry_is_a_new_topic(searcher: KnowledgeSearcher) -> None:
+    """A facet named in a question of its own does not pull it back to the topic."""
+    # read with the newborn insurance topic's title, this finds the topic; on its own, the resident one
+    turn = Turn("给家里老人交居民医保一年多少钱", facet="fee")
+    resolution = resolve(searcher, turn, Topic("service-16-newborn-medical-insurance", "summary"))
+    assert not resolution.from_topic and resolution.facet == "fee"
+    assert resolution.decision.best.entry.id == "service-06-resident-medical-insurance"
