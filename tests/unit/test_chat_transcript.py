@@ -28,8 +28,8 @@ def _client(tmp_path, rasa_url: str) -> TestClient:
 
 
 # ------------------------------------------------------------------ the store
-def test_the_migration_gives_exactly_the_model_s_schema(tmp_path) -> None:
-    store = TranscriptStore(f"sqlite:///{tmp_path / 't.db'}")
+def test_the_migration_gives_exactly_the_model_s_schema(db_url: str) -> None:
+    store = TranscriptStore(db_url)
     with store.engine.connect() as connection:
         assert MIGRATIONS.current_revision(connection) == MIGRATIONS.head_revision()
         context = MigrationContext.configure(
@@ -39,8 +39,8 @@ def test_the_migration_gives_exactly_the_model_s_schema(tmp_path) -> None:
     store.close()
 
 
-def test_a_retried_message_finds_its_first_attempt_and_replies(tmp_path) -> None:
-    store = TranscriptStore(f"sqlite:///{tmp_path / 't.db'}")
+def test_a_retried_message_finds_its_first_attempt_and_replies(db_url: str) -> None:
+    store = TranscriptStore(db_url)
     first = store.begin_turn("web-a", "你好", "cid-00000001", stale_after=60)
     assert first.new and first.replies is None
     assert store.begin_turn("web-a", "你好", "cid-00000001", stale_after=60).in_progress
@@ -53,9 +53,9 @@ def test_a_retried_message_finds_its_first_attempt_and_replies(tmp_path) -> None
     store.close()
 
 
-def test_an_abandoned_or_stale_attempt_is_relayed_again(tmp_path) -> None:
+def test_an_abandoned_or_stale_attempt_is_relayed_again(db_url: str) -> None:
     now = [datetime(2026, 12, 7, 8, 0, tzinfo=UTC)]
-    store = TranscriptStore(f"sqlite:///{tmp_path / 't.db'}", clock=lambda: now[0])
+    store = TranscriptStore(db_url, clock=lambda: now[0])
     turn = store.begin_turn("web-a", "你好", "cid-00000002", stale_after=60)
     store.abandon_turn(turn.message_id)
     assert store.history("web-a") == []
@@ -66,8 +66,8 @@ def test_an_abandoned_or_stale_attempt_is_relayed_again(tmp_path) -> None:
     store.close()
 
 
-def test_agent_messages_and_polling_after_an_id(tmp_path) -> None:
-    store = TranscriptStore(f"sqlite:///{tmp_path / 't.db'}")
+def test_agent_messages_and_polling_after_an_id(db_url: str) -> None:
+    store = TranscriptStore(db_url)
     turn = store.begin_turn("web-a", "转人工", None, stale_after=60)
     (reply,) = store.finish_turn("web-a", turn.message_id, [{"text": "正在转接"}])
     agent = store.add_agent_message("web-a", "您好，我是话务员小李", agent="小李")
