@@ -292,9 +292,8 @@ class VoiceDialogue:
     def _to_agents(self, call: CallState, said: Prompt, desk: str | None) -> Outcome:
         call.escalated = False
         call.mode = ENDED
-        if not call.agents_on_duty:
-            message = prompt(self.prompts.after_hours)
-            return Outcome(Voicemail(message if said.empty else said + message, self.config.agents.voicemail_seconds))
+        if not call.agents_on_duty:  # not "正在为您转接" first: nobody is there to take the call
+            return Outcome(Voicemail(prompt(self.prompts.after_hours), self.config.agents.voicemail_seconds))
         return Outcome(ToAgents(said, call.call_sid, desk or None))
 
     def _transfer_offer(self, offer: Any) -> ParallelHotline | None:

@@ -253,11 +253,12 @@ async def recorded(request: Request, form: Form, line: Line, store: Store) -> Re
 @router.post("/status", status_code=204)
 async def status(form: Form, line: Line) -> Response:
     """The call's status callback: on ``completed`` the call's state and Rasa session end."""
-    if form.get("CallStatus") == "completed":
-        call = line.calls.end(form.get("CallSid", ""))
-        if call is not None:
-            try:
-                await ask_assistant(line.settings.rasa_url, call, "/restart", RASA_TIMEOUT_SECONDS)
-            except (TimeoutError, httpx.HTTPError, ValueError) as error:
-                log.warning("Rasa session of a finished call not ended: %s", type(error).__name__)
+    sid = form.get("CallSid", "")
+    if form.get("CallStatus") == "completed" and sid:
+        # Also for a call this process no longer holds (restarted mid-call): its Rasa session ends too.
+        call = line.calls.end(sid) or CallState(sid, form.get("From", ""))
+        try:
+            await ask_assistant(line.settings.rasa_url, call, "/restart", RASA_TIMEOUT_SECONDS)
+        except (TimeoutError, httpx.HTTPError, ValueError) as error:
+            log.warning("Rasa session of a finished call not ended: %s", type(error).__name__)
     return Response(status_code=204)
