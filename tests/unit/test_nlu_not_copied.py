@@ -3,7 +3,7 @@ evaluation datasets in ../shared/datasets (see that folder's README: "Do not cop
 into the project's own training data").
 
 Two checks for every example of every nlu_data/*.yml file and every caller turn of the
-conversations in evaluation/dialogues/*.yaml:
+conversations in evaluation/dialogues/*.yaml and evaluation/dialogues_heldout/*.yaml:
 - it is not equal to any dataset sentence (fields text, question, answer), compared after removing
   whitespace and punctuation (examples of five or more characters; shorter ones are bare words);
 - it shares no run of 20 or more consecutive characters with a dataset sentence (same
@@ -28,7 +28,7 @@ from nlu_data.examples import block_examples, plain_text
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NLU_DIR = REPO_ROOT / "nlu_data"
-DIALOGUES_DIR = REPO_ROOT / "evaluation" / "dialogues"
+DIALOGUES_DIRS = (REPO_ROOT / "evaluation" / "dialogues", REPO_ROOT / "evaluation" / "dialogues_heldout")
 DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 SENTENCE_FIELDS = ("text", "question", "answer")
 WINDOW = 20
@@ -47,9 +47,9 @@ def _normalise(text: str) -> str:
 def _dialogue_turns() -> list[tuple[str, int, str]]:
     """(file name, 0, caller text) for every turn of the evaluation conversations."""
     found = []
-    for path in sorted(DIALOGUES_DIR.glob("*.yaml")):
+    for path in sorted(path for folder in DIALOGUES_DIRS for path in folder.glob("*.yaml")):
         for conversation in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("conversations") or []:
-            found.extend((path.name, 0, str(turn["user"])) for turn in conversation["turns"])
+            found.extend((f"{path.parent.name}/{path.name}", 0, str(turn["user"])) for turn in conversation["turns"])
     return found
 
 
@@ -95,6 +95,11 @@ def test_examples_are_found() -> None:
     examples = _examples()
     assert len(examples) > 1000
     assert all(text for _, _, text in examples)
+
+
+def test_both_dialogue_sets_are_checked() -> None:
+    folders = {name.split("/")[0] for name, _, _ in _dialogue_turns()}
+    assert folders == {folder.name for folder in DIALOGUES_DIRS}
 
 
 def test_no_example_equals_a_dataset_sentence(datasets: Path) -> None:
