@@ -30,7 +30,7 @@ from webapp import conversations
 from webapp.deps import AppSettings, Directory, Services, SessionSecret, store_outside_requests
 from webapp.errors import ApiError, ErrorOut
 from webapp.public_timeline import with_timeline
-from webapp.text_input import CleanText
+from webapp.text_input import CleanText, OptionalCleanText
 from webapp.transcripts import TranscriptStore, Turn
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,9 @@ class ChatIn(BaseModel):
     message: CleanText = Field(max_length=2000, description="来电人输入的一句话")
     client_id: str | None = Field(
         None, pattern=r"^[A-Za-z0-9_-]{8,64}$", description="浏览器为这条消息生成的编号；重发时带同一编号，不会重复提交"
+    )
+    display: OptionalCleanText | None = Field(
+        None, max_length=60, description="聊天窗口显示的文字（点按钮时为按钮文字），与发送内容不同时才填"
     )
 
 
@@ -163,7 +166,9 @@ async def _begin(services: Services, sender: str, body: ChatIn) -> Turn | None:
     """The turn in the transcript; None when the transcript cannot be written (the caller is still answered)."""
     try:
         transcripts = await run_in_threadpool(transcript_store, services)
-        return await run_in_threadpool(transcripts.begin_turn, sender, body.message, body.client_id, STALE_TURN_SECONDS)
+        return await run_in_threadpool(
+            transcripts.begin_turn, sender, body.message, body.client_id, STALE_TURN_SECONDS, body.display or None
+        )
     except Exception as error:  # noqa: BLE001 - a transcript failure must not silence the assistant
         log.warning("chat transcript unavailable: %s", type(error).__name__)
         return None

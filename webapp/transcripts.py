@@ -100,8 +100,13 @@ class TranscriptStore:
         self.engine.dispose()
 
     # ------------------------------------------------------------------ writing
-    def begin_turn(self, conversation_id: str, text: str, client_id: str | None, stale_after: float) -> Turn:
+    def begin_turn(
+        self, conversation_id: str, text: str, client_id: str | None, stale_after: float, display: str | None = None
+    ) -> Turn:
         """Store the caller's message, or find the earlier attempt with the same ``client_id``.
+
+        ``display``: what the caller's bubble showed when it differs from what was sent (a tapped
+        button's title, "5星" for "5分").
 
         An attempt with no replies older than ``stale_after`` seconds is taken over (its process
         died mid-turn): it is returned as new so the message is relayed again.
@@ -118,7 +123,7 @@ class TranscriptStore:
                 conversation_id=conversation_id,
                 role=USER,
                 client_id=client_id,
-                body=_dump({"text": text}),
+                body=_dump({"text": text, "display": display} if display else {"text": text}),
                 at=self._now(),
             )
             session.add(row)

@@ -125,6 +125,13 @@ def test_a_complaint_ends_in_a_work_order_card_then_status_timeline_and_rating(
     assert rated.locator(".star.on").count() == 5
     assert _user_bubbles(page)[-1] == "5星"
     page.screenshot(path=artefact(f"{size}-rating.png"))
+    # After a reload every card comes back from the transcript, and the bubbles say what was tapped.
+    said = _user_bubbles(page)
+    page.reload()
+    page.locator(".card.rated").wait_for()
+    assert _user_bubbles(page) == said
+    for card in (".card.order", ".card.status-card .timeline li", ".card.rated .star.on"):
+        assert page.locator(card).count() >= 1, card
     context.close()
 
 

@@ -92,6 +92,9 @@ def test_history_is_restored_with_the_token_and_refused_without_it(tmp_path) -> 
             ("bot", "好的，我来帮您看看。"),
         ]
         assert restored["messages"][0]["client_id"] == "cid-10000001"
+        client.post("/api/chat", json={"message": "5分", "display": "5星"}, headers={chat.TOKEN_HEADER: token})
+        last_said = client.get("/api/chat/history", headers={chat.TOKEN_HEADER: token}).json()["messages"][-2]
+        assert (last_said["text"], last_said["display"]) == ("5分", "5星")
         forged = answer["conversation"]["id"] + ".forged"
         refused = stranger.get("/api/chat/history", headers={chat.TOKEN_HEADER: forged})
         assert refused.status_code == 401 and "你好" not in refused.text

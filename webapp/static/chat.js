@@ -414,7 +414,7 @@
     typing(true);
     return fetch("/api/chat", {
       method: "POST", credentials: "same-origin", headers: headers(),
-      body: JSON.stringify({ message: item.text, client_id: item.cid })
+      body: JSON.stringify({ message: item.text, client_id: item.cid, display: item.display })
     }).then(function (res) {
       return res.json().catch(function () { return {}; }).then(function (body) { return { res: res, body: body }; });
     }).then(function (answer) {
@@ -450,7 +450,7 @@
     lastId = Math.max(lastId, message.id);
     separator(message.at);
     if (message.role === "user") {
-      renderUser({ cid: message.client_id || "", text: message.text });
+      renderUser({ cid: message.client_id || "", text: message.text, display: message.display });
     } else if (message.role === "agent") {
       renderAgent(message);
     } else {
