@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import replies, services
 from actions.channels import is_voice
 from actions.conversation import ActionCheckAnswer
+from actions.parallel_hotline import offer_parallel_hotline
 from knowledge_base.answer_forms import AnswerBody, facet_body, full_body, summary_body, voice_body
 from knowledge_base.entry import KnowledgeEntry
 from knowledge_base.facets import ANSWER_FACETS, FACETS, FULL, spoken_label
@@ -175,6 +176,8 @@ class ActionAnswerQuestion(Action):
         dispatcher.utter_message(
             text=replies.not_sure(voice), json_message={"knowledge": {"unsure": True, "candidates": candidates}}
         )
+        if voice:  # not sure here, but the matter may be a parallel hotline's (12315 …): offer the transfer
+            offer_parallel_hotline(dispatcher, resolution.query, None)
         return []
 
 

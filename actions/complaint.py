@@ -13,8 +13,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import replies, services
-from actions.channels import CONFIRM_KEYS, is_voice, parallel_hotline_offer, voice_keys
+from actions.channels import CONFIRM_KEYS, is_voice, voice_keys
 from actions.offload import off_loop
+from actions.parallel_hotline import offer_parallel_hotline
 from actions.understanding import correction_text, mentions_location, names_only_a_district, place_phrase
 from tickets.intake import file_work_order
 from tickets.references import submission_ref
@@ -191,18 +192,6 @@ class ValidateComplaintForm(FormValidationAction):
             dispatcher.utter_message(text=replies.ask_what_to_correct())
             return {"complaint_confirmed": None, "correction_asked": True}
         return {"complaint_confirmed": False}
-
-
-def offer_parallel_hotline(dispatcher: CollectingDispatcher, description: str, district: str | None) -> None:
-    """On the phone: a matter its owner's parallel hotline handles itself (12315 …) is offered for
-    transfer with one key while the form goes on (routing: matters.yaml ``transfer``)."""
-    try:
-        decision = services.router().route(description, district or None)
-    except Exception as error:  # noqa: BLE001 - no offer; the work order is still taken
-        logger.warning("no parallel-hotline check (%s)", type(error).__name__)
-        return
-    if decision.transfer_to and decision.emergency is None:
-        dispatcher.utter_message(json_message=parallel_hotline_offer(decision.transfer_to, decision.department))
 
 
 def previous_user_message(tracker: Tracker) -> tuple[str, str | None] | None:
