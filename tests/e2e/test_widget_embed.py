@@ -19,7 +19,8 @@ pytestmark = pytest.mark.e2e
 # A portal with hostile CSS: every element red serif 30 px on yellow, every button purple, and
 # class names the chat itself uses.
 HOST_PAGE = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>焦作市人民政府门户网站</title>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>焦作市人民政府门户网站</title>
 <style>
   * {{ font-family: serif !important; color: rgb(255, 0, 0) !important; background-color: rgb(255, 255, 0) !important;
        font-size: 30px !important; }}
@@ -113,6 +114,10 @@ def test_the_embedded_widget_opens_chats_and_keeps_styles_apart(host_url: str, s
         page.frame_locator("hotline-12345-widget iframe").locator(".row.user .bubble").first.wait_for()
         frame = page.frame_locator("hotline-12345-widget iframe")
         assert frame.locator(".row.user .bubble").all_inner_texts() == ["居住证怎么办理"]
+        if size == "phone":  # the panel takes the screen; its close button replaces the round one
+            assert page.locator("hotline-12345-widget .fab").is_hidden()
+            box = page.locator("hotline-12345-widget iframe").bounding_box()
+            assert box["width"] == 375 and box["height"] > 500
         page.locator("hotline-12345-widget .close").click()
         assert page.locator("hotline-12345-widget .panel").is_hidden()
         assert page.locator("hotline-12345-widget .fab").get_attribute("aria-expanded") == "false"

@@ -25,7 +25,8 @@
     "font:600 16px/1 'PingFang SC','Noto Sans CJK SC','Microsoft YaHei',sans-serif}",
     ".close{all:initial;width:40px;height:40px;display:flex;align-items:center;justify-content:center;color:#fff;font:400 26px/1 sans-serif;cursor:pointer}",
     "iframe{flex:1;width:100%;border:0;background:#ededed}",
-    "@media (max-width:480px){.panel{inset:0;width:auto;height:auto;border-radius:0}}"
+    // Phones: the panel takes the screen and has its own close button; the round button would cover the send button.
+    "@media (max-width:480px){.panel{inset:0;width:auto;height:auto;border-radius:0}.panel:not([hidden])~.fab{display:none}}"
   ].join("");
 
   var host = document.createElement("hotline-12345-widget");
