@@ -3,6 +3,7 @@ opens the panel, chats; its styles do not leak into the widget, and the widget's
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -15,6 +16,7 @@ from hotline.processes import free_port
 from tests.e2e.browser import DESKTOP, PHONE, artefact, chromium, running_web_app, serious_axe_violations
 
 pytestmark = pytest.mark.e2e
+AGENT_TOKEN = "agent-" + "embed" * 8
 
 # A portal with hostile CSS: every element red serif 30 px on yellow, every button purple, and
 # class names the chat itself uses.
@@ -49,7 +51,10 @@ def host_port() -> int:
 
 @pytest.fixture(scope="module")
 def web_url(assistant, tmp_path_factory, host_port: int) -> Iterator[str]:
-    env = {"HOTLINE_FRAME_ANCESTORS": f"http://127.0.0.1:{host_port} http://localhost:{host_port}"}
+    env = {
+        "HOTLINE_FRAME_ANCESTORS": f"http://127.0.0.1:{host_port} http://localhost:{host_port}",
+        "HOTLINE_AGENT_TOKENS": json.dumps({"坐席08": AGENT_TOKEN}),
+    }
     with running_web_app(assistant, tmp_path_factory.mktemp("web-embed") / "logs", env) as url:
         yield url
 
@@ -122,6 +127,36 @@ def test_the_embedded_widget_opens_chats_and_keeps_styles_apart(host_url: str, s
         assert page.locator("hotline-12345-widget .panel").is_hidden()
         assert page.locator("hotline-12345-widget .fab").get_attribute("aria-expanded") == "false"
         context.close()
+
+
+def test_an_agent_s_message_while_the_panel_is_closed_marks_the_button(host_url: str, web_url: str) -> None:
+    with chromium() as browser:
+        page = browser.new_context(**DESKTOP).new_page()
+        page.goto(host_url)
+        fab = page.locator("hotline-12345-widget .fab")
+        fab.click()
+        frame = page.frame_locator("hotline-12345-widget iframe")
+        frame.locator("#text").fill("转人工")
+        frame.locator("button[type=submit]").click()
+        frame.locator(".card.handoff").wait_for(timeout=90_000)
+        page.locator("hotline-12345-widget .close").click()
+        auth = {"Authorization": f"Bearer {AGENT_TOKEN}"}
+        # The frame's state: kept by the portal's page when the browser denies the frame its storage.
+        conversation = page.evaluate(
+            "() => { try { return JSON.parse(localStorage.getItem('hotline12345.widget')).conversation.id; }"
+            " catch (e) { return null; } }"
+        ) or page.frames[-1].evaluate("() => JSON.parse(localStorage.getItem('hotline12345.v1')).conversation.id")
+        queue = page.request.get(web_url + "api/agent/handoffs", headers=auth).json()
+        (handoff,) = [h["id"] for h in queue if h["conversation_id"] == conversation]
+        assert page.request.post(f"{web_url}api/agent/handoffs/{handoff}/take", headers=auth).ok
+        page.request.post(f"{web_url}api/agent/handoffs/{handoff}/messages", headers=auth, data={"text": "您好，请讲"})
+        badge = page.locator("hotline-12345-widget .fab .badge")
+        badge.wait_for(timeout=15_000)
+        assert "有新消息" in str(fab.get_attribute("aria-label"))
+        page.screenshot(path=artefact("desktop-embed-unread.png"))
+        fab.click()
+        assert badge.count() == 0
+        assert "人工客服 坐席08" in frame.locator(".row.agent").inner_text()
 
 
 def test_the_chat_page_refuses_to_be_framed_by_a_site_not_configured(assistant, tmp_path) -> None:

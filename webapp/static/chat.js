@@ -471,6 +471,10 @@
       fetchHistory(lastId).then(function (messages) {
         messages.forEach(function (m) { renderStored(m, false); });
         if (messages.length) scrollDown();
+        // Embedded: the round button shows that someone wrote while the panel was closed.
+        if (messages.length && window.parent !== window) {
+          window.parent.postMessage({ type: "hotline12345:unread", count: messages.length }, bridgeOrigin || "*");
+        }
       }, function () { /* try again at the next tick */ });
     }, POLL_MS);
   }

@@ -18,6 +18,7 @@
     "background:#05803c;color:#fff;font:700 16px/1 'PingFang SC','Noto Sans CJK SC','Microsoft YaHei',sans-serif;cursor:pointer;",
     "box-shadow:0 4px 14px rgba(0,0,0,.3)}",
     ".fab:focus-visible,.close:focus-visible{outline:3px solid #1a73e8;outline-offset:2px}",
+    ".fab{position:relative}.badge{position:absolute;top:2px;right:2px;width:14px;height:14px;border-radius:50%;background:#c0161b;border:2px solid #fff}",
     ".panel{position:fixed;bottom:96px;" + side + ":20px;width:380px;height:min(640px,calc(100vh - 120px));display:flex;flex-direction:column;",
     "background:#ededed;border-radius:12px;overflow:hidden;box-shadow:0 8px 30px rgba(0,0,0,.3)}",
     ".panel[hidden]{display:none}",
@@ -53,9 +54,21 @@
       panel.appendChild(frame);
     }
     panel.hidden = false;
+    unread(false);
     fab.setAttribute("aria-expanded", "true");
     fab.setAttribute("aria-label", "收起" + title);
     frame.focus();
+  }
+  function unread(on) {
+    var badge = fab.querySelector(".badge");
+    if (on && !badge) {
+      badge = document.createElement("span");
+      badge.className = "badge";
+      fab.appendChild(badge);
+    } else if (!on && badge) {
+      fab.removeChild(badge);
+    }
+    fab.setAttribute("aria-label", (panel.hidden ? "打开" : "收起") + title + (on ? "（有新消息）" : ""));
   }
   function hide() {
     panel.hidden = true;
@@ -76,6 +89,8 @@
       var saved = null;
       try { saved = localStorage.getItem(STORE_KEY); } catch (e) { /* memory only */ }
       frame.contentWindow.postMessage({ type: "hotline12345:state", state: saved }, origin);
+    } else if (ev.data.type === "hotline12345:unread") {
+      if (panel.hidden) unread(true);
     } else if (ev.data.type === "hotline12345:save" && typeof ev.data.state === "string") {
       try { localStorage.setItem(STORE_KEY, ev.data.state); } catch (e) { /* memory only */ }
     }
