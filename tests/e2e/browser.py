@@ -27,8 +27,16 @@ CHROMIUM_FLAGS = [
 ]
 # Kept after the run (var/ is ignored by git): the screenshots the issue's report describes.
 ARTEFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "widget"
-PHONE = {"viewport": {"width": 375, "height": 667}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
-DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+# Callers' devices: Chinese locale, Beijing time (the page shows a work order's times in Beijing time anyway).
+_CALLER = {"locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
+PHONE = {
+    "viewport": {"width": 375, "height": 667},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    **_CALLER,
+}
+DESKTOP = {"viewport": {"width": 1280, "height": 800}, **_CALLER}
 ANSWER_TIMEOUT_MS = 90_000
 
 

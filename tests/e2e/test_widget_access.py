@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -95,7 +97,7 @@ def test_axe_finds_no_serious_or_critical_violations_in_the_chat(web_url: str, b
 def test_the_ticket_page_shows_the_timeline_for_the_right_digits_only(
     web_url: str, browser: Any, work_order: str
 ) -> None:
-    context = browser.new_context(**PHONE)
+    context = browser.new_context(**{**PHONE, "timezone_id": "Europe/London"})  # a caller abroad
     page = context.new_page()
     page.goto(f"{web_url}ticket?number={work_order}")
     assert page.input_value("#number") == work_order
@@ -110,6 +112,11 @@ def test_the_ticket_page_shows_the_timeline_for_the_right_digits_only(
     steps = timeline.all_inner_texts()
     assert [step.split("\n")[1][:2] for step in steps] == ["受理", "转办", "签收", "答复"], steps
     assert "路灯已于今日修复" in steps[-1]
+    # The order's times are Beijing time on any device.
+    beijing = datetime.now(ZoneInfo("Asia/Shanghai"))
+    hours = {f"{beijing.hour:02d}:", f"{(beijing - timedelta(hours=1)).hour:02d}:"}
+    shown = steps[0].split("\n")[0]
+    assert shown.startswith(f"{beijing.year}年") and any(f"日 {h}" in shown for h in hours), shown
     text = page.locator("#result").inner_text()
     assert "13912345678" not in text and "民主路和平小区" not in text and "已答复" in text
     assert page.locator("#error").inner_text() == ""

@@ -116,6 +116,14 @@
     var sameDay = date.toDateString() === today.toDateString();
     return (sameDay ? "" : (date.getMonth() + 1) + "月" + date.getDate() + "日 ") + clock(date);
   }
+  // A work order's times are the city's (Beijing) time, whatever the device's zone.
+  function cityTime(iso) {
+    var parts = {};
+    new Intl.DateTimeFormat("en-US", {
+      timeZone: "Asia/Shanghai", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23"
+    }).formatToParts(new Date(iso)).forEach(function (p) { parts[p.type] = p.value; });
+    return parts.month + "月" + parts.day + "日 " + parts.hour + ":" + parts.minute;
+  }
   function separator(at) {
     var time = at ? new Date(at).getTime() : Date.now();
     if (!lastAt || time - lastAt > GAP_MS) log.appendChild(el("div", { class: "time", text: dayTime(new Date(time)) }));
@@ -213,7 +221,7 @@
     return el("ol", { class: "timeline", "aria-label": "办理过程" }, (steps || []).map(function (step) {
       var what = step.action + (step.status && step.status !== step.action ? "（" + step.status + "）" : "");
       return el("li", {}, [
-        el("span", { class: "when", text: dayTime(new Date(step.at)) }),
+        el("span", { class: "when", text: cityTime(step.at) }),
         el("span", { text: what }),
         step.note ? el("div", { text: "答复：" + step.note }) : null
       ]);

@@ -18,10 +18,14 @@
     if (cls) node.className = cls;
     return node;
   }
+  // The city's (Beijing) time, whatever the device's zone: the order's times are official records.
   function when(iso) {
-    var d = new Date(iso);
-    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
-    return d.getFullYear() + "年" + (d.getMonth() + 1) + "月" + d.getDate() + "日 " + pad(d.getHours()) + ":" + pad(d.getMinutes());
+    var parts = {};
+    new Intl.DateTimeFormat("en-US", {
+      timeZone: "Asia/Shanghai", year: "numeric", month: "numeric", day: "numeric",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23"
+    }).formatToParts(new Date(iso)).forEach(function (p) { parts[p.type] = p.value; });
+    return parts.year + "年" + parts.month + "月" + parts.day + "日 " + parts.hour + ":" + parts.minute;
   }
   function show(order) {
     var card = el("section", null, "card status-card");
