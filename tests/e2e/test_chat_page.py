@@ -53,7 +53,13 @@ def test_a_question_gets_its_answer_with_a_source_card(web_url: str, browser: An
     # The source line moved into the card; the bubble keeps the answer itself.
     assert "来源：" not in answer.locator(".bubble").first.inner_text()
     assert _user_bubbles(page) == ["孩子刚出生要办哪些手续"]
+    card.scroll_into_view_if_needed()
     page.screenshot(path=artefact(f"{size}-question-source-card.png"))
+    # Under a first answer the guide is folded; a tap opens its steps and materials.
+    folded = answer.locator("details.card.guide")
+    assert folded.get_attribute("open") is None and not folded.locator("ol").is_visible()
+    folded.locator("summary").click()
+    assert folded.locator("ol li").first.is_visible()
     # The whole guide, asked for with the offered button: steps, a materials checklist, 展开全文.
     if size == "desktop":
         offered = answer.locator(".chip", has_text="看完整指南")
@@ -71,6 +77,7 @@ def test_a_question_gets_its_answer_with_a_source_card(web_url: str, browser: An
         assert full.locator(".bubble").first.bounding_box()["height"] > folded
         # The guide as steps and a materials checklist the caller can tick.
         guide = full.locator(".card.guide")
+        assert guide.get_attribute("open") is not None  # the whole guide was asked for: open
         assert guide.locator("ol li").count() >= 2
         tick = guide.locator("input[type=checkbox]")
         assert tick.count() >= 2

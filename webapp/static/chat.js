@@ -191,19 +191,23 @@
       ])
     ]);
   }
-  function guideCard(guide) {
-    var parts = [el("h2", { text: "办事指南" })];
-    if (guide.steps && guide.steps.length) {
+  // Folded under a first answer (the answer itself says what to ask next); open when the caller
+  // asked for the whole guide, its steps or its materials.
+  function guideCard(guide, open) {
+    var steps = guide.steps || [], materials = guide.materials || [];
+    var counts = [steps.length ? steps.length + "步" : "", materials.length ? materials.length + "项材料" : ""].filter(Boolean).join("，");
+    var parts = [el("summary", {}, [el("h2", { text: "办事步骤和材料清单" }), el("span", { class: "counts", text: counts })])];
+    if (steps.length) {
       parts.push(el("h3", { class: "sr-only", text: "办理步骤" }));
-      parts.push(el("ol", { "aria-label": "办理步骤" }, guide.steps.map(function (step) { return el("li", { text: step }); })));
+      parts.push(el("ol", { "aria-label": "办理步骤" }, steps.map(function (step) { return el("li", { text: step }); })));
     }
-    if (guide.materials && guide.materials.length) {
+    if (materials.length) {
       parts.push(el("p", { text: "材料清单（可勾选已准备好的）：" }));
-      parts.push(el("ul", { "aria-label": "材料清单" }, guide.materials.map(function (item) {
+      parts.push(el("ul", { "aria-label": "材料清单" }, materials.map(function (item) {
         return el("li", {}, [el("label", {}, [el("input", { type: "checkbox" }), el("span", { text: item })])]);
       })));
     }
-    return el("section", { class: "card guide", "aria-label": "办事指南" }, parts);
+    return el("details", { class: "card guide", open: !!open }, parts);
   }
   function workOrderCard(order) {
     var number = order.number || order.reference;
@@ -334,7 +338,7 @@
     var text = cleanText(message.text || "", custom);
     if (text) parts = parts.concat(textBubble(text));
     var knowledge = custom.knowledge || {};
-    if (knowledge.guide) parts.push(guideCard(knowledge.guide));
+    if (knowledge.guide) parts.push(guideCard(knowledge.guide, ["full", "steps", "materials"].indexOf(knowledge.facet) >= 0));
     if (knowledge.source) parts.push(sourceCard(knowledge.source));
     if (custom.emergency) parts.push(emergencyCard(custom.emergency));
     if (custom.work_order) parts.push(workOrderCard(custom.work_order));
