@@ -1,6 +1,7 @@
 """Replies the real assistant gives only in rare states, drawn by the widget (issue 18): the clarify
 question's two choices, a long answer folded behind 展开全文, the card of a complaint kept in the
-outbox while the database is down, the 'say “转人工”' suggestions of an unsure answer, and a slow turn.
+outbox while the database is down, a parallel hotline's card, the 'say “转人工”' suggestions of an
+unsure answer, and a slow turn.
 
 The web app is the real one; Rasa is a scripted stand-in on a local port (the scenarios with the real
 assistant are in test_chat_page.py).
@@ -57,6 +58,7 @@ SCRIPT: dict[str, list[dict[str, Any]]] = {
         }
     ],
     "慢一点": [{"text": "好的。"}],
+    "网购假货": [{"text": "消费纠纷可以拨打12315，也可以通过12345反映。您留的电话13912315678我们会保密。"}],
 }
 
 
@@ -117,6 +119,12 @@ def test_rare_replies_are_drawn_as_their_components(web_url: str) -> None:
         card = page.locator(".card.order").last
         assert "诉求已记录" in card.inner_text() and "ABCD2345" in card.inner_text()
         assert card.locator("a").get_attribute("href") == "/ticket?number=ABCD2345"
+
+        type_and_send(
+            page, "网购假货"
+        )  # a parallel hotline named in an answer; a phone number that contains one is not
+        hotlines = page.locator(".row.bot").last.locator(".card.hotline")
+        assert hotlines.count() == 1 and hotlines.locator("a").get_attribute("href") == "tel:12315"
 
         type_and_send(page, "不知道")
         assert page.locator(".row.bot").last.locator(".chip").all_inner_texts() == ["转人工", "我要反映问题"]
