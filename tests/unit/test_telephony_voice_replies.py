@@ -3,24 +3,14 @@ the source named briefly, the written form for an SMS, the read-back that keys c
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from actions import replies
 from knowledge_base.answer_forms import AnswerBody, summary_body, voice_body
-from knowledge_base.entry import KnowledgeEntry, Source
+from tests.unit.test_replies import ENTRY as WRITTEN
 
-ENTRY = KnowledgeEntry(
-    id="t1",
-    title="禁用区范围",
-    answer="禁用区为主城区范围。" * 3,
-    voice_answer="禁用区是主城区。",
-    source=Source(
-        title="焦作市人民政府关于划定禁止使用高排放非道路移动机械区域的通告",
-        doc_number="焦政〔2024〕14号",
-        issuer="焦作市人民政府",
-        section="二、",
-    ),
-    department="市生态环境局",
-    valid_to="2029-12-31",
-)
+# the written answer of test_replies, three times as long and with its own spoken form
+ENTRY = replace(WRITTEN, answer=WRITTEN.answer * 3, voice_answer="禁用区是主城区。")
 
 
 def test_the_spoken_answer_names_the_department_not_the_citation() -> None:
