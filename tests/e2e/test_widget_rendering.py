@@ -20,6 +20,7 @@ import pytest
 
 from hotline.processes import Supervisor, free_port, web_app
 from tests.e2e.browser import PHONE, artefact, chromium, type_and_send, wait_for_answer
+from tests.http_json import send_json
 
 pytestmark = pytest.mark.e2e
 LONG = (
@@ -71,12 +72,7 @@ class ScriptedRasa(BaseHTTPRequestHandler):
         if body["message"] == "慢一点":
             time.sleep(1.5)
         replies = SCRIPT.get(body["message"], [{"text": "好的，我来帮您看看。"}])
-        payload = json.dumps([{"recipient_id": body["sender"], **r} for r in replies], ensure_ascii=False).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        send_json(self, 200, [{"recipient_id": body["sender"], **r} for r in replies])
 
     def log_message(self, *args: Any) -> None:
         pass

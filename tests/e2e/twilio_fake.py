@@ -5,7 +5,6 @@ form fields, basic-auth account) so a test can check what the twilio client real
 from __future__ import annotations
 
 import base64
-import json
 import re
 import threading
 import uuid
@@ -14,6 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote
+
+from tests.http_json import send_json
 
 MESSAGES = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/Messages\.json$")
 PARTICIPANTS = re.compile(
@@ -82,12 +83,7 @@ def _handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
                 self._json(404, {"code": 20404, "message": "The requested resource was not found", "status": 404})
 
         def _json(self, status: int, body: dict) -> None:
-            payload = json.dumps(body).encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            send_json(self, status, body)
 
         def log_message(self, *args: object) -> None:
             pass

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.http_json import send_json
+
 PHONE = "13912345678"
 
 
@@ -37,12 +39,7 @@ class FakeRasa(BaseHTTPRequestHandler):
             ]
         else:
             replies = [{"recipient_id": body["sender"], "text": "好的，我来帮您看看。"}]
-        payload = json.dumps(replies, ensure_ascii=False).encode("utf-8")
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        send_json(self, 200, replies)
 
     def log_message(self, *args: object) -> None:
         pass
