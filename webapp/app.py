@@ -23,6 +23,7 @@ from settings import Settings, load_settings
 from webapp import (
     agent_chat,
     agent_privacy_api,
+    agent_suggest,
     chat,
     chat_history,
     deps,
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     application.include_router(department_router)
     application.include_router(agent_router)
     application.include_router(agent_privacy_api.router)
+    application.include_router(agent_suggest.router)
     application.include_router(agent_chat.router)
     application.include_router(voice_router)  # the voice line's carrier webhooks (telephony/)
     application.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -19,7 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.generation import GenerationMode
 
-from settings import PROJECT_ROOT, Settings
+from knowledge_base.encoder import Encoder
+from knowledge_base.guides import guide_entries
+from knowledge_base.index import build_index
+from knowledge_base.index_files import save_index
+from settings import PROJECT_ROOT, Settings, load_settings
 from tests.unit.fake_rasa import running_fake_rasa
 from tickets.store import NewWorkOrder, TicketStore
 
@@ -43,15 +47,20 @@ PERSONAL = [PHONE, ID_NUMBER, "１３９１２３４５６７８", ADDRESS]
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def app(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterator[object]:
     from webapp.app import create_app
 
     workdir = tmp_path_factory.mktemp("fuzz")
+    # The agents' suggestions search a real index (a missing one would answer 503).
+    guides = guide_entries(PROJECT_ROOT / "cities" / "jiaozuo" / "knowledge" / "guides.yaml")
+    save_index(build_index(guides, encoder), workdir / "kb", encoder.name)
     database_url = f"sqlite:///{workdir / 'fuzz.db'}"
     with running_fake_rasa() as rasa_url:
         configured = Settings.from_values(
             database_url=database_url,
             var_dir=workdir / "var",
+            index_dir=workdir / "kb",
+            model_dir=load_settings().model_dir,
             rasa_url=rasa_url,
             api_docs=True,
             sweep_interval_seconds=0,
