@@ -32,11 +32,21 @@
 
   var host = document.createElement("hotline-12345-widget");
   var root = host.attachShadow({ mode: "open" });
-  root.innerHTML =
-    "<style>" + css + "</style>" +
-    '<div class="panel" id="panel" role="dialog" hidden>' +
-    '<div class="bar"><span class="title"></span><button class="close" type="button" aria-label="关闭">×</button></div></div>' +
-    '<button class="fab" type="button" aria-expanded="false" aria-controls="panel">12345</button>';
+  // Built node by node: nothing here is parsed as HTML (the title comes from the host page).
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs).forEach(function (name) { node.setAttribute(name, attrs[name]); });
+    if (text) node.textContent = text;
+    return node;
+  }
+  var bar = el("div", { "class": "bar" });
+  bar.appendChild(el("span", { "class": "title" }));
+  bar.appendChild(el("button", { "class": "close", type: "button", "aria-label": "关闭" }, "×"));
+  var shell = el("div", { "class": "panel", id: "panel", role: "dialog", hidden: "" });
+  shell.appendChild(bar);
+  root.appendChild(el("style", {}, css));
+  root.appendChild(shell);
+  root.appendChild(el("button", { "class": "fab", type: "button", "aria-expanded": "false", "aria-controls": "panel" }, "12345"));
   var panel = root.querySelector(".panel");
   var fab = root.querySelector(".fab");
   var close = root.querySelector(".close");
