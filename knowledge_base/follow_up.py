@@ -83,11 +83,13 @@ def resolve(searcher: Searcher, turn: Turn, topic: Topic, region: str | None = N
             return Resolution(own, turn.facet or SUMMARY, turn.query())
         return Resolution(Decision(UNSURE), turn.facet or SUMMARY, turn.text, needs_topic=True)
     leaning = (turn.elliptical or turn.facet) and not turn.subject
-    # A question of its own (the NLU's ask_facet is not always right about ellipsis: "换驾驶证要交多少钱").
-    own = searcher.decide(turn.query(), region=region)
-    on_topic = current is not None and leaning and not _another_answer(own, turn, current)
+    # A question of its own (the NLU's ask_facet is not always right about ellipsis: "换驾驶证要交多少钱"),
+    # searched first only when it may overrule the topic (a full question), else only when needed
+    own = None if turn.elliptical else searcher.decide(turn.query(), region=region)
+    on_topic = current is not None and leaning and not (own and _another_answer(own, current))
     if on_topic and current is not None and _leans_on(searcher, turn, current, region):
         return _from_topic(searcher, current, turn.facet, region)
+    own = own or searcher.decide(turn.query(), region=region)
     if turn.elliptical and current is not None and own.action == UNSURE:
         return _from_topic(searcher, current, turn.facet, region)
     # a facet asked for before the service was named ("要带什么材料？" "哪项业务？" "居住证") applies to
@@ -96,10 +98,10 @@ def resolve(searcher: Searcher, turn: Turn, topic: Topic, region: str | None = N
     return Resolution(own, turn.facet or pending or SUMMARY, turn.query())
 
 
-def _another_answer(own: Decision, turn: Turn, current: KnowledgeEntry) -> bool:
+def _another_answer(own: Decision, current: KnowledgeEntry) -> bool:
     """A full question (not ask_facet) that names a facet but finds another entry confidently on its own
     ("公交上能扫码付钱不" after the elderly-fares answer) is a new question, not a follow-up."""
-    return not turn.elliptical and own.action == ANSWER and own.best is not None and own.best.entry.id != current.id
+    return own.action == ANSWER and own.best is not None and own.best.entry.id != current.id
 
 
 def _leans_on(searcher: Searcher, turn: Turn, current: KnowledgeEntry, region: str | None) -> bool:

@@ -30,6 +30,7 @@ from webapp import conversations
 from webapp.deps import AppSettings, Directory, Services, SessionSecret, store_outside_requests
 from webapp.errors import ApiError, ErrorOut
 from webapp.public_timeline import with_timeline
+from webapp.rasa_client import send_turn
 from webapp.text_input import CleanText, OptionalCleanText
 from webapp.transcripts import TranscriptStore, Turn
 
@@ -154,12 +155,7 @@ def merge_payloads(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 async def relay(rasa_url: str, sender: str, message: str, timeout: float) -> list[dict[str, Any]]:
-    url = f"{rasa_url}/webhooks/rest/webhook"
-    async with httpx.AsyncClient(timeout=timeout) as client:
-        response = await client.post(url, json={"sender": sender, "message": message})
-        response.raise_for_status()
-        body = response.json()
-    return [reply for reply in body if isinstance(reply, dict)] if isinstance(body, list) else []
+    return await send_turn(rasa_url, "rest", sender, message, timeout)
 
 
 async def _begin(services: Services, sender: str, body: ChatIn) -> Turn | None:

@@ -11,10 +11,8 @@ app runs as usual.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +38,7 @@ from tickets.store import NewWorkOrder
 from webapp.chat import emergency_replies
 from webapp.deps import Directory, Services, Store
 from webapp.errors import ApiError
+from webapp.rasa_client import send_turn
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/voice", include_in_schema=False)
@@ -139,28 +138,9 @@ def call_of(line: VoiceLine, form: Mapping[str, str]) -> CallState:
 
 
 # ---- the assistant ------------------------------------------------------------------------------
-_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = weakref.WeakKeyDictionary()
-
-
-def _client() -> httpx.AsyncClient:
-    """One connection pool per event loop (a new client per turn costs milliseconds of TLS setup)."""
-    loop = asyncio.get_running_loop()
-    client = _clients.get(loop)
-    if client is None:
-        client = _clients[loop] = httpx.AsyncClient()
-    return client
-
-
 async def ask_assistant(rasa_url: str, call: CallState, text: str, timeout: float) -> list[dict[str, Any]]:
     """One turn on Rasa's voice channel (bot/voice_channel.py): replies carry the voice forms."""
-    response = await _client().post(
-        f"{rasa_url}/webhooks/voice/webhook",
-        json={"sender": call.call_sid, "message": text, "metadata": {"channel": "voice"}},
-        timeout=timeout,
-    )
-    response.raise_for_status()
-    body = response.json()
-    return [reply for reply in body if isinstance(reply, dict)] if isinstance(body, list) else []
+    return await send_turn(rasa_url, "voice", call.call_sid, text, timeout, {"channel": "voice"})
 
 
 async def take_turn(line: VoiceLine, call: CallState, relay: Relay, directory: CityDirectory) -> Outcome:
