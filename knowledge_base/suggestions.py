@@ -54,19 +54,20 @@ class Suggestions:
     items: list[Suggestion]
 
 
-def expired_notice(entry: KnowledgeEntry) -> str:
+def _expired_notice(entry: KnowledgeEntry) -> str:
     return f"【已失效】该内容有效期至{entry.valid_to}，已不是现行规定，请勿作为现行政策答复。\n"
 
 
-def answer_budget(entry: KnowledgeEntry) -> int:
-    """Characters for the answer once the citation line a reply adds is counted."""
+def _answer_budget(entry: KnowledgeEntry) -> int:
+    """Characters for the answer once the citation line is counted (an agent's reply carries no validity
+    line or offer of the full guide, unlike the assistant's own: actions/replies.answer_budget)."""
     return CHAT_LIMIT - len(entry.source.citation()) - 1
 
 
 def _suggestion(hit: Hit, text: str) -> Suggestion:
     entry = hit.entry
-    body = summary_body(entry, text, answer_budget(entry))
-    answer = expired_notice(entry) + body.text if hit.expired else body.text
+    body = summary_body(entry, text, _answer_budget(entry))
+    answer = _expired_notice(entry) + body.text if hit.expired else body.text
     return Suggestion(
         entry_id=entry.id,
         title=entry.title,
