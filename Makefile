@@ -118,7 +118,7 @@ setup-voice:
 	@command -v espeak-ng >/dev/null && command -v soxi >/dev/null || { echo "== Installing espeak-ng and sox for the voice line"; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q espeak-ng sox; }
 
-test: setup setup-browser
+test: setup setup-browser setup-voice
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 # Static checks (configured in pyproject.toml): ruff lint and format, mypy (strict) on the domain
